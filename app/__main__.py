@@ -1,0 +1,45 @@
+"""`python -m app`: no arguments opens the GUI, a verb runs the CLI.
+
+`--runner-child` is reserved for the script runner: the IDE starts its child processes from
+`sys.executable` with that flag, which also works in the frozen bundle where the executable is
+the app itself.
+"""
+
+from __future__ import annotations
+
+import sys
+
+RUNNER_CHILD_FLAG = "--runner-child"
+
+
+def gui_main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == RUNNER_CHILD_FLAG:
+        from app.runtime.host import main as child_main
+
+        return child_main(argv[1:])
+    from app.ui.application import main as ui_main
+
+    return ui_main(argv)
+
+
+def cli_verbs() -> set[str]:
+    """Verb names, read from the module names without importing them (keeps GUI start-up lean)."""
+    import pkgutil
+
+    import app.cli
+
+    return {m.name[len("verb_"):] for m in pkgutil.iter_modules(app.cli.__path__) if m.name.startswith("verb_")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and (argv[0] in ("-h", "--help", "--version") or argv[0] in cli_verbs()):
+        from app.cli import main as cli_main
+
+        return cli_main(argv)
+    return gui_main(argv)  # nothing, the child flag, or a project folder: the GUI
+
+
+if __name__ == "__main__":
+    sys.exit(main())
