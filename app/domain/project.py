@@ -6,10 +6,12 @@ Loading validates and reports problems with file, line and what is wrong; saving
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
 import tomllib
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +56,11 @@ class Project:
     timeout_s: float = DEFAULT_TIMEOUT_S
     configuration: dict[str, ConfigEntry] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)  # sections other floors own (e.g. [rehearsal]), kept on save
+    id: str = ""  # stable identity for keychain entries; survives renames and moves of the folder
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            self.id = uuid.uuid4().hex[:12]
 
     # -- paths ---------------------------------------------------------------------------
     @property
@@ -103,6 +110,7 @@ class Project:
         for key, entry in self.configuration.items():
             config[key] = {"secret": True} if entry.secret else ("" if entry.value is None else entry.value)
         data = {
+            "id": self.id,
             "name": self.name,
             "mode": str(self.mode),
             "database": {"url": self.database_url},
@@ -191,7 +199,7 @@ def _validate(root: Path, file: Path, text: str, data: dict) -> Project:
     def fail(message: str, pattern: str | None = None) -> ProjectError:
         return ProjectError(file, message, _line_of(text, pattern) if pattern else None)
 
-    known = {"name", "mode", "database", "options", "configuration"}
+    known = {"id", "name", "mode", "database", "options", "configuration"}
     name = data.get("name", root.resolve().name)
     if not isinstance(name, str) or not name.strip():
         raise fail("'name' must be a non-empty string", r"^\s*name\s*=")
@@ -242,8 +250,13 @@ def _validate(root: Path, file: Path, text: str, data: dict) -> Project:
         else:
             raise fail(f"configuration {key!r} must be a string, number, boolean or {{ secret = true }}", where)
 
+    project_id = data.get("id", "")
+    if not isinstance(project_id, str) or (project_id and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", project_id)):
+        raise fail("'id' must be letters, digits, '-' or '_'", r"^\s*id\s*=")
+    if not project_id:  # hand-written file: derive a stable id from the folder until it is saved
+        project_id = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
     return Project(
-        root=root, name=name.strip(), mode=Mode(mode), database_url=url,
+        id=project_id, root=root, name=name.strip(), mode=Mode(mode), database_url=url,
         requires_username=options.get("requires_username", False),
         context_object=options.get("context_object", False),
         timeout_s=float(timeout), configuration=configuration,
