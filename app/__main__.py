@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 RUNNER_CHILD_FLAG = "--runner-child"
+SMOKE_TEST_FLAG = "--smoke-test"  # app/smoke.py: checks an installed build end to end
 
 
 def gui_main(argv: list[str] | None = None) -> int:
@@ -18,6 +19,10 @@ def gui_main(argv: list[str] | None = None) -> int:
         from app.runtime.host import main as child_main
 
         return child_main(argv[1:])
+    if argv and argv[0] == SMOKE_TEST_FLAG:
+        from app.smoke import main as smoke_main
+
+        return smoke_main(argv[1:])
     from app.ui.application import main as ui_main
 
     return ui_main(argv)
