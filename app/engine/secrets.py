@@ -1,0 +1,335 @@
+"""Secret configuration values: the OS keychain, an environment override for CI, and a per-session
+store for machines without a keychain. Never a plaintext file.
+
+Lookup order for a secret key: the environment (`CUSTOMDB_CONFIG_<KEY>`; the database password uses
+`CUSTOMDB_DATABASE_PASSWORD`), then values the user typed in this session (`SessionSecrets`), then
+the keychain (service `customdb-studio`, username `"<project.id>:<KEY>"`).
+
+`mask()` is the one helper every output path uses to hide secret values (logs, SQL params,
+findings, tracebacks): a secret is replaced by `****`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import threading
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+
+import keyring
+import keyring.backends.fail
+import keyring.backends.null
+from keyring.errors import KeyringError, PasswordDeleteError
+
+SERVICE = "customdb-studio"
+ENV_PREFIX = "CUSTOMDB_CONFIG_"
+DATABASE_PASSWORD = "DATABASE_PASSWORD"  # the keychain key of the legacy database's password
+DATABASE_PASSWORD_ENV = "CUSTOMDB_DATABASE_PASSWORD"
+MASK = "****"
+SHORT_SECRET = 4  # values shorter than this are only masked where they stand alone as a token
+
+
+class _HasId(Protocol):
+    """Anything with a stable project id (a `Project`); kept loose so tests and the UI can pass stand-ins."""
+
+    id: str
+
+
+class SecretsError(Exception):
+    """Base of the secret problems a user can act on; str() is a one-line message, never a value."""
+
+
+class KeychainUnavailable(SecretsError):
+    """No usable OS keychain (no backend, locked, access denied). Secrets are then asked per session."""
+
+
+class MissingSecretError(SecretsError):
+    """Secret configuration keys that have no value anywhere; the message says how to set each one."""
+
+    def __init__(self, keys: Iterable[str], project_dir: str | os.PathLike | None = None,
+                 keychain_problem: str | None = None):
+        self.keys = list(keys)
+        self.key = self.keys[0]
+        self.keychain_problem = keychain_problem
+        where = shlex.quote(str(project_dir)) if project_dir is not None else "DIR"
+        parts = []
+        for key in self.keys:
+            parts.append(f"secret {key!r} has no value: set it with "
+                         f"`customdb config set {where} {key} VALUE --secret` "
+                         f"or the environment variable {env_name(key)}")
+        message = "; ".join(parts)
+        if keychain_problem:
+            message += f" ({keychain_problem})"
+        super().__init__(message)
+
+
+def env_name(key: str) -> str:
+    """The environment variable that overrides a secret (for CI)."""
+    return DATABASE_PASSWORD_ENV if key == DATABASE_PASSWORD else f"{ENV_PREFIX}{key}"
+
+
+def _username(project: _HasId, key: str) -> str:
+    return f"{project.id}:{key}"
+
+
+# -- the per-session store -----------------------------------------------------------------------
+
+class SessionSecrets:
+    """Secrets the user typed in this session, kept in memory only (used when no keychain exists)."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, project: _HasId, key: str) -> str | None:
+        with self._lock:
+            return self._values.get((project.id, key))
+
+    def set(self, project: _HasId, key: str, value: str) -> None:
+        with self._lock:
+            self._values[(project.id, key)] = value
+
+    def delete(self, project: _HasId, key: str) -> None:
+        with self._lock:
+            self._values.pop((project.id, key), None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    def __contains__(self, item: tuple[_HasId, str]) -> bool:
+        project, key = item
+        return self.get(project, key) is not None
+
+
+session_secrets = SessionSecrets()  # the process-wide session store the IDE fills
+
+
+# -- the keychain --------------------------------------------------------------------------------
+
+_broken: weakref.WeakSet = weakref.WeakSet()  # backends that failed once this session: not asked again
+_noticed: weakref.WeakSet = weakref.WeakSet()  # backends whose problem was already told to the user
+_state_lock = threading.Lock()
+
+_NO_BACKEND = ("no OS keychain is available on this machine, so secrets cannot be stored; "
+               "set them in the environment (CUSTOMDB_CONFIG_<KEY>) or enter them in the IDE for this "
+               "session; they are never written to a file")
+
+
+def keychain_problem() -> str | None:
+    """Why the keychain cannot be used right now, or None when it can."""
+    backend = keyring.get_keyring()
+    if isinstance(backend, keyring.backends.fail.Keyring | keyring.backends.null.Keyring):
+        return _NO_BACKEND
+    if backend in _broken:
+        return getattr(backend, "_customdb_problem", _NO_BACKEND)
+    return None
+
+
+def keychain_available() -> bool:
+    return keychain_problem() is None
+
+
+def keychain_notice_once() -> str | None:
+    """The keychain problem the first time it is asked for (per backend), None afterwards and when fine.
+
+    The CLI and the IDE call this to say "no keychain" once, not on every secret or every run.
+    """
+    problem = keychain_problem()
+    if problem is None:
+        return None
+    backend = keyring.get_keyring()
+    with _state_lock:
+        if backend in _noticed:
+            return None
+        _noticed.add(backend)
+    return problem
+
+
+def reset_keychain_state() -> None:
+    """Forget earlier keychain failures (after the user unlocked it, or between tests)."""
+    with _state_lock:
+        for backend in list(_broken):
+            _broken.discard(backend)
+        for backend in list(_noticed):
+            _noticed.discard(backend)
+
+
+def _fail(backend: Any, error: KeyringError) -> KeychainUnavailable:
+    reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
+    problem = (f"the OS keychain refused access ({type(error).__name__}{': ' + reason if reason else ''}); "
+               "secrets are asked for this session only and never written to a file")
+    if isinstance(error, keyring.errors.NoKeyringError):
+        problem = _NO_BACKEND
+    try:
+        backend._customdb_problem = problem
+        with _state_lock:
+            _broken.add(backend)
+    except (AttributeError, TypeError):  # exotic backends without __dict__ or weakrefs
+        pass
+    return KeychainUnavailable(problem)
+
+
+def _backend_or_raise() -> Any:
+    problem = keychain_problem()
+    if problem:
+        raise KeychainUnavailable(problem)
+    return keyring.get_keyring()
+
+
+def keychain_get(project: _HasId, key: str) -> str | None:
+    """The keychain entry alone (no environment, no session). Raises KeychainUnavailable."""
+    backend = _backend_or_raise()
+    try:
+        return backend.get_password(SERVICE, _username(project, key))
+    except KeyringError as e:
+        raise _fail(backend, e) from None
+
+
+def set_secret(project: _HasId, key: str, value: str) -> None:
+    """Store a secret in the keychain. Raises KeychainUnavailable; never falls back to a file."""
+    if not isinstance(value, str):
+        raise TypeError("a secret value must be a string")
+    backend = _backend_or_raise()
+    try:
+        backend.set_password(SERVICE, _username(project, key), value)
+    except KeyringError as e:
+        raise _fail(backend, e) from None
+
+
+def delete_secret(project: _HasId, key: str) -> bool:
+    """Remove a secret from the keychain and this session. True when the keychain had it."""
+    session_secrets.delete(project, key)
+    backend = _backend_or_raise()
+    try:
+        backend.delete_password(SERVICE, _username(project, key))
+    except PasswordDeleteError:
+        return False
+    except KeyringError as e:
+        raise _fail(backend, e) from None
+    return True
+
+
+def _lookup(project: _HasId, key: str, environ: Mapping[str, str] | None,
+            session: SessionSecrets | None) -> tuple[str | None, str]:
+    env = os.environ if environ is None else environ
+    name = env_name(key)
+    if name in env:
+        return env[name], "environment"
+    value = (session or session_secrets).get(project, key)
+    if value is not None:
+        return value, "session"
+    value = keychain_get(project, key)
+    return (value, "keychain") if value is not None else (None, "missing")
+
+
+def get_secret(project: _HasId, key: str, *, environ: Mapping[str, str] | None = None,
+               session: SessionSecrets | None = None) -> str | None:
+    """A secret's value (environment, then session, then keychain) or None when it is set nowhere.
+
+    Raises KeychainUnavailable only when the keychain had to be asked and could not be.
+    """
+    return _lookup(project, key, environ, session)[0]
+
+
+def secret_source(project: _HasId, key: str, *, environ: Mapping[str, str] | None = None,
+                  session: SessionSecrets | None = None) -> tuple[str | None, str]:
+    """(value, where it came from): "environment", "session", "keychain" or "missing" (also when the
+    keychain could not be asked and nothing else had it)."""
+    try:
+        return _lookup(project, key, environ, session)
+    except KeychainUnavailable:
+        return None, "missing"
+
+
+# -- a project's whole configuration ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResolvedConfiguration:
+    """What a script sees as `configuration`, plus what must be masked in every output."""
+
+    values: dict[str, str]
+    secret_values: frozenset[str] = frozenset()
+    secret_keys: frozenset[str] = frozenset()
+    sources: dict[str, str] = field(default_factory=dict)  # key -> "file" | "environment" | "session" | "keychain"
+    notices: tuple[str, ...] = ()  # one-time messages for the user (e.g. no keychain)
+
+
+def resolve_configuration(project: Any, *, environ: Mapping[str, str] | None = None,
+                          session: SessionSecrets | None = None) -> ResolvedConfiguration:
+    """Plain values from customdb.toml plus secret values; raises MissingSecretError naming every
+    secret that has no value, with both ways to set it."""
+    values: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    secrets: set[str] = set()
+    missing: list[str] = []
+    problem: str | None = None
+    for key, entry in project.configuration.items():
+        if not entry.secret:
+            values[key] = "" if entry.value is None else str(entry.value)
+            sources[key] = "file"
+            continue
+        try:
+            value, source = _lookup(project, key, environ, session)
+        except KeychainUnavailable as e:
+            problem, value, source = str(e), None, "missing"
+        if value is None:
+            missing.append(key)
+            continue
+        values[key] = value
+        secrets.add(value)
+        sources[key] = source
+    if missing:
+        raise MissingSecretError(missing, getattr(project, "root", None), problem)
+    # Said once per session: the project keeps secrets but this machine cannot store them.
+    notice = keychain_notice_once() if project.secret_keys() else None
+    return ResolvedConfiguration(
+        values=values, secret_values=frozenset(secrets),
+        secret_keys=frozenset(k for k, e in project.configuration.items() if e.secret),
+        sources=sources, notices=(notice,) if notice else (),
+    )
+
+
+# -- masking -------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=64)
+def _mask_pattern(secret_values: frozenset[str]) -> re.Pattern[str] | None:
+    alternatives = []
+    for value in sorted((v for v in secret_values if v), key=len, reverse=True):
+        escaped = re.escape(value)
+        if len(value) < SHORT_SECRET:
+            # A 2-character secret would otherwise shred every word containing it; mask it only
+            # where it stands alone (not inside a longer word or number).
+            escaped = rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])"
+        alternatives.append(escaped)
+    return re.compile("|".join(alternatives)) if alternatives else None
+
+
+def mask(text: str, secret_values: Iterable[str]) -> str:
+    """`text` with every secret value replaced by `****` (longest first, so overlapping secrets
+    never leave a visible tail). Empty values are ignored; values under 4 characters are masked
+    only where they stand alone."""
+    if not text:
+        return text
+    values = secret_values if isinstance(secret_values, frozenset) else frozenset(secret_values)
+    pattern = _mask_pattern(values)
+    return pattern.sub(MASK, text) if pattern else text
+
+
+def mask_data(data: Any, secret_values: Iterable[str]) -> Any:
+    """mask() applied to every string inside nested dicts, lists and tuples (profiles, SQL params)."""
+    values = secret_values if isinstance(secret_values, frozenset) else frozenset(secret_values)
+    if isinstance(data, str):
+        return mask(data, values)
+    if isinstance(data, Mapping):
+        return {mask_data(k, values): mask_data(v, values) for k, v in data.items()}
+    if isinstance(data, list):
+        return [mask_data(v, values) for v in data]
+    if isinstance(data, tuple):
+        return tuple(mask_data(v, values) for v in data)
+    return data
