@@ -41,3 +41,33 @@ def memory_keyring():
     keyring.set_keyring(ring)
     yield ring
     keyring.set_keyring(previous)
+    from app.engine.secrets import reset_keychain_state, session_secrets
+
+    session_secrets.clear()  # secrets typed "for this session" must not leak into the next test
+    reset_keychain_state()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server on a loopback port (tests/pg_server.py), started on first use and
+    stopped at the end of the session. Missing binaries: skipped locally, a failure when CI is set."""
+    from tests.pg_server import PgUnavailable, start_server
+
+    try:
+        server = start_server()
+    except PgUnavailable as e:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs the PostgreSQL test server: {e}")
+        pytest.skip(str(e))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_server):
+    """`PgUrl(url, password)`: postgresql+psycopg://customdb_test@127.0.0.1:PORT/legacy and its password."""
+    from tests.pg_server import PgUrl
+
+    return PgUrl(pg_server.url, pg_server.password)
