@@ -1,0 +1,85 @@
+"""jedi completion over the stub prelude: injected names complete like real ones."""
+
+import pytest
+
+from app.engine.completion import CompletionService, app_cache_dir
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    return CompletionService(tmp_path_factory.mktemp("jedi-cache"), kind_key="login",
+                             config_keys=["dsn", "api_key"])
+
+
+def names(items):
+    return [c.name for c in items]
+
+
+def test_db_completes_connection_methods(service):
+    items = service.complete("row = None\ndb.", 2, 3)
+    assert {"execute", "begin", "commit", "close"} <= set(names(items))
+
+
+def test_configuration_completes_the_project_keys(service):
+    items = service.complete('value = configuration["', 1, 23)
+    assert names(items) == ['"api_key"', '"dsn"']
+    assert items[0].prefix_len == 1  # the quote already typed
+
+
+def test_configure_changes_the_keys(tmp_path):
+    svc = CompletionService(tmp_path, kind_key="get_user", config_keys=["one"])
+    svc.configure("get_user", ["two"])
+    assert names(svc.complete('configuration["', 1, 15)) == ['"two"']
+
+
+def test_callback_completes_with_the_kinds_contract(service):
+    item = next(c for c in service.complete("    call", 1, 8) if c.name == "callback")
+    assert "callback(None, profile)" in item.doc
+    assert item.signature.startswith("callback(error")
+
+
+def test_error_classes_complete(service):
+    assert names(service.complete("Wrong", 1, 5)) == ["WrongUsernameOrPasswordError"]
+    assert "ValidationError" in names(service.complete("Valid", 1, 5))
+    assert "UnauthorizedError" in names(service.complete("Unauth", 1, 6))
+
+
+def test_bcrypt_and_log_complete(service):
+    assert {"checkpw", "hashpw", "gensalt"} <= set(names(service.complete("bcrypt.", 1, 7)))
+    assert {"info", "warning", "error"} <= set(names(service.complete("log.", 1, 4)))
+
+
+def test_prelude_helpers_are_hidden(service):
+    assert names(service.complete("_cdb", 1, 4)) == []
+    assert "Connection" not in names(service.complete("Connection", 1, 10))
+
+
+def test_user_lines_are_not_shifted_by_the_prelude(service):
+    source = "def helper_one():\n    pass\n\nhelper_"
+    assert names(service.complete(source, 4, 7)) == ["helper_one"]
+
+
+def test_signature_help_on_callback(service):
+    (sig,) = service.signatures("callback(None, ", 1, 15)
+    assert sig.name == "callback" and sig.index == 1
+    assert "exactly once" in sig.doc
+
+
+def test_details_fills_docs_of_items_past_the_eager_ones(service):
+    items = service.complete("db.", 1, 3, docs=0)
+    i = names(items).index("execute")
+    assert items[i].doc == ""
+    detailed = service.details(i)
+    assert detailed.name == "execute" and "SQL" in detailed.doc and detailed.signature
+    assert service.details(len(items) + 5) is None
+
+
+def test_positions_out_of_range_do_not_raise(service):
+    assert service.complete("db.", 40, 99) != []  # clamped to the end of the buffer
+    assert service.signatures("", 3, 3) == []
+
+
+def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("CUSTOMDB_CACHE_DIR", str(tmp_path))
+    assert app_cache_dir() == tmp_path
+    assert CompletionService().cache_dir == tmp_path / "jedi"
