@@ -1,0 +1,47 @@
+"""The bundled script templates: `resources/templates/<dialect>/<mode>/<key>.py` + `<dialect>/schema.sql`.
+
+One place that knows where they live (source checkout or frozen bundle) and which exist, so the
+scaffold, the sample project and the tests all read the same files.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from app.domain.scripts import SCRIPT_ORDER, Mode, kind
+
+DIALECTS: tuple[str, ...] = ("sqlite", "postgresql", "mysql", "mssql")
+
+
+def templates_root() -> Path:
+    """The templates folder: next to the package in a checkout, under _MEIPASS when frozen."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    base = Path(frozen) if frozen else Path(__file__).resolve().parents[2]
+    return base / "resources" / "templates"
+
+
+def template_keys(mode: Mode | str) -> list[str]:
+    """Script keys a new project of this mode gets: all seven in legacy mode, Login and Get User
+    in migration mode (the only two the platform calls there)."""
+    return [k for k in SCRIPT_ORDER if kind(k).used_in(mode)]
+
+
+def _check_dialect(dialect: str) -> None:
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown database {dialect!r}; expected one of {', '.join(DIALECTS)}")
+
+
+def template_path(dialect: str, mode: Mode | str, key: str) -> Path:
+    _check_dialect(dialect)
+    return templates_root() / dialect / str(Mode(mode)) / f"{kind(key).key}.py"
+
+
+def template_source(dialect: str, mode: Mode | str, key: str) -> str:
+    return template_path(dialect, mode, key).read_text(encoding="utf-8")
+
+
+def schema_path(dialect: str) -> Path:
+    """The `users` table the templates expect, in the dialect's SQL."""
+    _check_dialect(dialect)
+    return templates_root() / dialect / "schema.sql"

@@ -1,0 +1,22 @@
+"""Verify (legacy mode, MySQL/MariaDB): mark a user's e-mail address as verified.
+
+The platform calls it when the user follows the verification link.
+  callback(None, True)           verified
+  callback(None, False)          no such user
+  callback(Exception(message))   the store could not be written
+The profile's email_verified comes from Login and Get User, which read the column set here.
+E-mails compare case-insensitively under MySQL's default *_ci collations, so `email = :email`
+uses the index; with a case-sensitive (_bin/_cs) collation compare LOWER(email) instead.
+"""
+
+
+def verify(email, callback):
+    try:
+        result = db.execute(
+            text("UPDATE users SET email_verified = TRUE WHERE email = :email"),
+            {"email": email},
+        )
+    except Exception as error:
+        log.error("verify: could not update the users table: %s", error)
+        return callback(Exception("The e-mail address could not be verified."))
+    return callback(None, result.rowcount > 0)
