@@ -1,0 +1,37 @@
+"""Stack-trace analysis: find Python and V8 traces in any text (terminal output, logs, JSON
+exports), report frames outermost first, map them to scripts, and suggest recommended names for
+anonymous or misnamed entry functions (anonymous functions make hosted traces unreadable)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from app.domain.traces.mapping import assign_scripts, key_for_file, suggest
+from app.domain.traces.model import JAVASCRIPT, PYTHON, Frame, Suggestion, Trace
+from app.domain.traces.scan import scan
+
+__all__ = ["JAVASCRIPT", "PYTHON", "Frame", "Suggestion", "Trace", "analyze", "key_for_file",
+           "parse_traces", "to_json"]
+
+
+def parse_traces(text: str) -> list[Trace]:
+    """Every trace in `text`, in text order, without script mapping. Never raises on a str."""
+    return scan(text)
+
+
+def analyze(text: str, script: str | None = None, sources: Mapping[str, str] | None = None) -> list[Trace]:
+    """Parse, map frames to scripts and add suggestions.
+
+    `script`: a script key all non-library frames belong to (`--script`).
+    `sources`: a project's scripts (key → source) so frames in them carry their current line.
+    """
+    traces = scan(text)
+    for t in traces:
+        assign_scripts(t, script, sources)
+        t.suggestions = suggest(t)
+    return traces
+
+
+def to_json(traces: list[Trace]) -> dict:
+    """The `customdb trace --json` document."""
+    return {"traces": [t.to_dict() for t in traces]}

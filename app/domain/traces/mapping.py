@@ -1,0 +1,87 @@
+"""Which script each frame belongs to, and what its entry function should be called."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from app.domain.scripts import SCRIPT_KINDS, kind_for_function_name
+from app.domain.traces.model import PYTHON, Frame, Suggestion, Trace
+
+_SCRIPT_EXTENSIONS = {"py", "pyw", "js", "mjs", "cjs", "ts"}
+_SEP = re.compile(r"[\\/]")
+
+
+def key_for_file(file: str | None) -> str | None:
+    """The script a file name stands for: `login.py`, `get_user.js`, `getUser.js`, `getByEmail.js`…"""
+    if not file:
+        return None
+    base = _SEP.split(file)[-1]
+    stem, dot, ext = base.rpartition(".")
+    if not dot or ext.lower() not in _SCRIPT_EXTENSIONS or not stem:
+        return None
+    if stem in SCRIPT_KINDS:
+        return stem
+    k = kind_for_function_name(stem)
+    return k.key if k else None
+
+
+def key_for_function(frame: Frame) -> str | None:
+    if frame.anonymous or not frame.function or frame.function.startswith("<"):
+        return None
+    k = kind_for_function_name(frame.base_name)
+    return k.key if k else None
+
+
+def assign_scripts(trace: Trace, script: str | None = None,
+                   sources: Mapping[str, str] | None = None) -> None:
+    """Set `frame.script` (and `frame.source` for project files) on every frame of the trace.
+
+    `script`: the user says every non-library frame belongs to this script.
+    `sources`: a project's scripts, key → current source text.
+    """
+    frames = [f for f in trace.frames if not f.library]
+    if script is not None:
+        for f in frames:
+            f.script = script
+    else:
+        for f in frames:
+            f.script = key_for_file(f.file) or key_for_function(f)
+        by_file: dict[str, set[str]] = {}
+        for f in frames:
+            if f.script and f.file:
+                by_file.setdefault(f.file, set()).add(f.script)
+        for f in frames:
+            if f.script is None and f.file and len(by_file.get(f.file, ())) == 1:
+                f.script = next(iter(by_file[f.file]))
+    if sources:
+        lines_of: dict[str, list[str]] = {}
+        for f in frames:
+            key = key_for_file(f.file)
+            if key is None or key not in sources:
+                continue
+            if script is None:
+                f.script = key
+            if trace.language == PYTHON and f.line:
+                lines = lines_of.setdefault(key, sources[key].splitlines())
+                if 1 <= f.line <= len(lines):
+                    f.source = lines[f.line - 1]
+
+
+def suggest(trace: Trace) -> list[Suggestion]:
+    """One suggestion per script whose entry frame (its outermost) is anonymous or misnamed."""
+    seen: set[str] = set()
+    out: list[Suggestion] = []
+    for i, f in enumerate(trace.frames):
+        if f.library or f.script is None or f.script in seen or f.script not in SCRIPT_KINDS:
+            continue
+        if not f.anonymous and (not f.function or f.function == "<module>"):
+            continue  # module-level code or a SyntaxError location: not a function to name
+        seen.add(f.script)
+        k = SCRIPT_KINDS[f.script]
+        recommended = k.python_name if trace.language == PYTHON else k.js_name
+        if f.anonymous:
+            out.append(Suggestion(f.script, recommended, "anonymous", i))
+        elif f.base_name != recommended:
+            out.append(Suggestion(f.script, recommended, "non_recommended_name", i))
+    return out

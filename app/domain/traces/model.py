@@ -1,0 +1,65 @@
+"""The data a trace analysis produces; `to_dict()` is the public JSON contract of `customdb trace`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PYTHON = "python"
+JAVASCRIPT = "javascript"
+
+
+@dataclass
+class Frame:
+    function: str | None  # as printed (JS `Object.<anonymous>`, Python `<lambda>`); None when unnamed
+    file: str | None
+    line: int | None
+    column: int | None
+    anonymous: bool = False
+    library: bool = False
+    script: str | None = None  # the script key this frame belongs to
+    source: str | None = None  # current source line from the project (only with --project)
+    text: str | None = None  # the source line quoted in the trace itself (not part of the JSON)
+
+    @property
+    def base_name(self) -> str:
+        """The function's own name: `Object.getUser` → `getUser`, `<lambda>` stays `<lambda>`."""
+        name = self.function or ""
+        return name.rsplit(".", 1)[-1] if not name.startswith("<") else name
+
+    def to_dict(self) -> dict:
+        d = {
+            "function": self.function, "file": self.file, "line": self.line, "column": self.column,
+            "anonymous": self.anonymous, "library": self.library, "script": self.script,
+        }
+        if self.source is not None:
+            d["source"] = self.source
+        return d
+
+
+@dataclass
+class Suggestion:
+    script: str
+    recommended_name: str
+    reason: str  # "anonymous" | "non_recommended_name"
+    frame: int  # index of the entry frame in the trace's frames (outermost first)
+
+    def to_dict(self) -> dict:
+        return {"script": self.script, "recommended_name": self.recommended_name,
+                "reason": self.reason, "frame": self.frame}
+
+
+@dataclass
+class Trace:
+    language: str  # "python" | "javascript"
+    exception_type: str
+    message: str
+    frames: list[Frame] = field(default_factory=list)  # outermost (first called) first
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "language": self.language,
+            "exception": {"type": self.exception_type, "message": self.message},
+            "frames": [f.to_dict() for f in self.frames],
+            "suggestions": [s.to_dict() for s in self.suggestions],
+        }

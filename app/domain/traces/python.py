@@ -1,0 +1,96 @@
+"""Python tracebacks: `Traceback (most recent call last):` blocks, SyntaxError blocks, exception
+groups (each sub-traceback on its own). Frames come out in the order Python prints them, which is
+already outermost first."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from app.domain.traces.lines import iter_lines
+from app.domain.traces.model import PYTHON, Frame, Trace
+
+FRAME = re.compile(r'^(?P<indent>[ \t]*)File "(?P<file>[^"]*)", line (?P<line>\d{1,9})(?:, in (?P<func>.+?))?[ \t]*$')
+_EXC = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?::[ \t]?(?P<msg>.*))?$")
+_MARKERS = re.compile(r"^[ \t]*[~^]+[ \t~^]*$")  # caret lines under the failing expression
+_SKIP = re.compile(r"^[ \t]*(?:\[Previous line repeated \d+ more times?\]|\.\.\.<\d+ lines?>\.\.\.)")
+_EXC_WORDS = ("Error", "Exception", "Exit", "Interrupt", "Iteration", "Warning", "Group")
+_STDLIB = re.compile(r"/lib(?:64)?/(?:python|pypy)\d*(?:\.\d+)?t?/")
+_WINDOWS_STDLIB = re.compile(r"^[A-Za-z]:/.*/Lib/")
+
+
+def is_library(path: str) -> bool:
+    """site-packages, dist-packages, the standard library and frozen modules."""
+    p = path.replace("\\", "/")
+    return ("site-packages/" in p or "dist-packages/" in p or p.startswith("<frozen ")
+            or bool(_STDLIB.search(p)) or bool(_WINDOWS_STDLIB.match(p)))
+
+
+def _frame(m: re.Match[str]) -> Frame:
+    func = m.group("func")
+    file = m.group("file")
+    return Frame(function=func, file=file, line=int(m.group("line")), column=None,
+                 anonymous=func == "<lambda>", library=is_library(file))
+
+
+def _exception_line(body: str, right_after_frame: bool) -> tuple[str, str] | None:
+    """(type, message) when `body` reads as the final `Type: message` line of a traceback.
+
+    Right after a frame line of a paste that lost its indentation, a bare word is more likely
+    the quoted source than an exception, so it must look like an exception name.
+    """
+    m = _EXC.match(body)
+    if not m:
+        return None
+    if right_after_frame and m.group("msg") is None and not m.group("type").endswith(_EXC_WORDS):
+        return None
+    return m.group("type"), (m.group("msg") or "").strip()
+
+
+def parse_block(text: str, start: int, strip: Callable[[str], str],
+                headerless: bool = False) -> tuple[Trace | None, int]:
+    """Parse frames and the exception line from `start` (the line after the header, or the first
+    frame line of a headerless SyntaxError block). Returns the trace and the offset after it."""
+    frames: list[Frame] = []
+    frame_indent = -1
+    right_after_frame = False
+    exc: tuple[str, str] | None = None
+    end = start
+    for raw, nxt in iter_lines(text, start):
+        s = strip(raw).rstrip()
+        body = s.strip()
+        if not body:
+            break
+        m = FRAME.match(s)
+        if m:
+            frames.append(_frame(m))
+            frame_indent = len(m.group("indent"))
+            right_after_frame = True
+            end = nxt
+            continue
+        if _MARKERS.match(s) or _SKIP.match(s):
+            end = nxt
+            continue
+        indent = len(s) - len(s.lstrip())
+        if frames and indent > frame_indent:  # the quoted source line (or more of it, 3.13+)
+            if frames[-1].text is None:
+                frames[-1].text = body
+            right_after_frame = False
+            end = nxt
+            continue
+        exc = _exception_line(body, right_after_frame and frames[-1].text is None)
+        if exc is not None:
+            end = nxt
+            break
+        if frames and right_after_frame and frames[-1].text is None:  # unindented paste: source
+            frames[-1].text = body
+            right_after_frame = False
+            end = nxt
+            continue
+        break
+    if headerless and (exc is None or not frames):
+        return None, start
+    if exc is None and not frames:
+        return None, start
+    exc_type, message = exc if exc is not None else ("", "")
+    return Trace(PYTHON, exc_type, message, frames), end
