@@ -1,0 +1,105 @@
+"""`customdb trace FILE|- [--project DIR] [--script KEY] [--json]`: find the stack traces in a
+file or stdin, mark anonymous frames, and suggest the recommended names of the scripts' entries."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from app.cli import EXIT_FAIL, EXIT_OK, UsageError, emit_json, load_project_or_fail
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "trace", help="analyse Python / JavaScript stack traces (a file, a log, a JSON export, or - for stdin)",
+        description="Find every stack trace in FILE (or stdin with -), list its frames outermost first "
+                    "with anonymous functions marked, and suggest recommended names for the scripts' "
+                    "entry functions. Exit 1 when no trace is found.")
+    p.add_argument("file", metavar="FILE|-")
+    p.add_argument("--project", metavar="DIR", help="map frames to this project's scripts and show their current lines")
+    p.add_argument("--script", metavar="KEY", help="every non-library frame belongs to this script (e.g. login)")
+    p.add_argument("--json", action="store_true", help="print the analysis as JSON")
+    p.set_defaults(func=run)
+
+
+def read_input(path: str) -> str:
+    """The input as text; anything unreadable is a UsageError (exit 2)."""
+    if path != "-" and os.path.isdir(path):  # Windows reports a directory as "permission denied"
+        raise UsageError(f"{path}: is a directory, not a file")
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()  # noqa: SIM115
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a file") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read ({e.strerror or e})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # PowerShell redirects write UTF-16
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    name = "stdin" if path == "-" else path
+    raise UsageError(f"{name}: not UTF-8 text")
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.domain.scripts import SCRIPT_KINDS, SCRIPT_ORDER
+    from app.domain.traces import analyze, to_json
+
+    if args.script is not None and args.script not in SCRIPT_KINDS:
+        raise UsageError(f"unknown script {args.script!r}; expected one of {', '.join(SCRIPT_ORDER)}")
+    sources = None
+    if args.project is not None:
+        project = load_project_or_fail(args.project)
+        sources = {}
+        for key in project.script_keys():
+            try:
+                sources[key] = project.read_script(key)
+            except (OSError, UnicodeDecodeError):
+                continue  # an unreadable script just gets no source lines
+    text = read_input(args.file)
+    traces = analyze(text, script=args.script, sources=sources)
+    if args.json:
+        emit_json(to_json(traces))
+    elif traces:
+        print(format_traces(traces))
+    if not traces:
+        if not args.json:
+            print("customdb trace: no stack trace found", file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def format_traces(traces: list) -> str:
+    """Human-readable listing: one block per trace, frames outermost first."""
+    from app.domain.traces import PYTHON
+
+    out: list[str] = []
+    for n, t in enumerate(traces, start=1):
+        lang = "Python" if t.language == PYTHON else "JavaScript"
+        head = f"{t.exception_type}: {t.message}" if t.exception_type and t.message else (
+            t.exception_type or t.message or "(no exception line)")
+        out.append(f"Trace {n} ({lang}): {head.splitlines()[0] if head else ''}")
+        for i, f in enumerate(t.frames):
+            where = f.file or "?"
+            if f.line is not None:
+                where += f":{f.line}" + (f":{f.column}" if f.column is not None else "")
+            name = f.function or "<anonymous>"
+            tags = [tag for tag, on in (("ANONYMOUS", f.anonymous), ("library", f.library)) if on]
+            if f.script:
+                tags.append(f"script {f.script}")
+            out.append(f"  #{i:<3} {name}  {where}" + (f"  [{', '.join(tags)}]" if tags else ""))
+            if f.source is not None:
+                out.append(f"         | {f.source.strip()}")
+        for s in t.suggestions:
+            why = "is anonymous" if s.reason == "anonymous" else f"is named {t.frames[s.frame].base_name!r}"
+            out.append(f"  suggestion: the {s.script} entry (frame #{s.frame}) {why}; "
+                       f"name it {s.recommended_name!r}")
+        out.append("")
+    return "\n".join(out).rstrip("\n")
