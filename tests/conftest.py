@@ -71,3 +71,21 @@ def pg_url(pg_server):
     from tests.pg_server import PgUrl
 
     return PgUrl(pg_server.url, pg_server.password)
+
+
+@pytest.fixture(scope="session")
+def mariadb_url():
+    """`DbUrl(url, password)` of a private MariaDB server (tests/mariadb_server.py), same rules as pg_url."""
+    from tests.mariadb_server import DbUrl, MariaDbUnavailable, start_server
+
+    try:
+        server = start_server()
+    except MariaDbUnavailable as e:
+        # make system-deps installs MariaDB unless a MySQL server package is there (never replaced)
+        if os.environ.get("CI") and not os.path.exists("/usr/sbin/mysqld"):
+            pytest.fail(f"CI needs the MariaDB test server: {e}")
+        pytest.skip(str(e))
+    try:
+        yield DbUrl(server.url, server.password)
+    finally:
+        server.stop()

@@ -167,6 +167,8 @@ class ConnectionReport:
 
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # MySQL/MariaDB 1044: the password was right, the database is missing or not granted to this user
+    ("unknown-database", re.compile(r"\b1044\b|access denied for user \S+ to database", re.I)),
     ("auth", re.compile(r"password authentication failed|authentication failed|no password supplied|"
                         r"access denied|login failed|role \S+ does not exist|\b1045\b|"
                         r"password is required|pg_hba\.conf rejects", re.I)),

@@ -179,6 +179,25 @@ def test_unknown_database_is_reported_as_such(pg_url):
     assert "nosuchdb" in report.message
 
 
+@pytest.mark.mariadb
+def test_connection_to_mariadb_with_the_keychain_password(mariadb_url, tmp_path):
+    project = pg_project(tmp_path, mariadb_url.url)
+    set_secret(project, "DATABASE_PASSWORD", mariadb_url.password)
+    report = test_connection(database_url(project, environ={}))
+    assert report.ok, report.message
+    assert report.server_version.startswith("MariaDB ")
+
+
+@pytest.mark.mariadb
+def test_mariadb_wrong_password_and_unknown_database(mariadb_url):
+    wrong = test_connection(_with_password(mariadb_url.url, "wrong-Passw0rd"))
+    assert wrong.category == "auth" and "wrong-Passw0rd" not in wrong.message, wrong
+    url = sqlalchemy.engine.make_url(_with_password(mariadb_url.url, mariadb_url.password)).set(database="nosuchdb")
+    unknown = test_connection(url.render_as_string(hide_password=False))
+    assert unknown.category == "unknown-database", unknown  # MariaDB 1044: no such database for this user
+    assert "nosuchdb" in unknown.message
+
+
 def test_closed_port_is_refused():
     with socket.socket() as s:  # a port that was free a moment ago and has no listener now
         s.bind(("127.0.0.1", 0))
