@@ -1,0 +1,26 @@
+"""Where Custom DB Studio keeps per-user data such as the sample project (no Qt: the CLI uses it too).
+
+`$CUSTOMDB_DATA_DIR` wins (tests and screenshots stay isolated); otherwise the OS convention:
+`%APPDATA%\\CustomDBStudio` on Windows, `~/Library/Application Support/CustomDBStudio` on macOS,
+`$XDG_DATA_HOME/customdb-studio` (default `~/.local/share/customdb-studio`) elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def user_data_dir() -> Path:
+    """The per-user data folder (not created here)."""
+    override = os.environ.get("CUSTOMDB_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA")
+        return (Path(base) if base else Path.home() / "AppData" / "Roaming") / "CustomDBStudio"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "CustomDBStudio"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share") / "customdb-studio"
