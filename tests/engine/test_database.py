@@ -242,6 +242,17 @@ def test_inspect_schema_on_postgresql(pg_url):
     assert columns["email"].type == "VARCHAR(200)" and columns["email"].nullable is False
 
 
+def test_inspect_schema_of_the_generated_sample_store(tmp_path):
+    from app.engine.sample import generate_legacy_db
+
+    path = generate_legacy_db(tmp_path / "legacy.db", users=5)
+    (users,) = inspect_schema(f"sqlite:///{path}")
+    columns = {c.name: c for c in users.columns}
+    assert users.name == "users"
+    assert {"id", "email", "password_hash", "email_verified", "migrated"} <= set(columns)
+    assert columns["id"].primary_key and columns["password_hash"].nullable is False
+
+
 def test_inspect_schema_of_a_missing_sqlite_file_raises_without_creating_it(tmp_path):
     with pytest.raises(FileNotFoundError):
         inspect_schema(f"sqlite:///{tmp_path / 'gone.db'}")
