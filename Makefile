@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test bench lint system-deps clean
+.PHONY: run test bench lint system-deps clean package package-test
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,27 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app tests
+
+# The one-folder app from packaging/customdb-studio.spec (the Windows/macOS installers wrap the same
+# build, see .github/workflows/release.yml); package-test runs the built app's --smoke-test.
+PACKAGE_STAMP := $(VENV)/.package-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+$(PACKAGE_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,postgresql,mysql,package]'
+	@rm -f $(VENV)/.package-*
+	@touch $@
+
+package: system-deps $(PACKAGE_STAMP)
+	@bash packaging/linux/install-build-deps.sh
+	@start=$$(date +%s); \
+	$(PY) packaging/make_icons.py --out build/icons >/dev/null && \
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/customdb-studio.spec && \
+	echo "built dist/customdb-studio in $$(( $$(date +%s) - start )) s, $$(du -sh dist/customdb-studio | cut -f1)"
+
+package-test: package
+	QT_QPA_PLATFORM=offscreen PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring \
+		dist/customdb-studio/customdb-studio --smoke-test
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -170,7 +170,7 @@ class Smoke:
         shot = self.window.grab()
         if shot.isNull() or shot.width() < 100:
             raise RuntimeError("the main window could not be rendered")
-        title = self.window.windowTitle()
+        title = self.window.windowTitle().replace("[*]", "")  # Qt's "modified" placeholder
         if project.name not in title:
             raise RuntimeError(f"window title {title!r} does not name the project {project.name!r}")
         return f"{title!r} {shot.width()}x{shot.height()} ({self.qt_app.platformName()})"
@@ -179,11 +179,13 @@ class Smoke:
         service_cls = _import("app.engine.completion", "CompletionService")
         service = _make_completion_service(service_cls, self.project)
         source = "def login(email, password, callback):\n    db.\n"
-        items = service.complete(source, 2, len("    db."))
+        with _captured_errors(service_cls.__module__) as errors:
+            items = service.complete(source, 2, len("    db."))
         names = [getattr(item, "name", item) for item in items]
         if "execute" not in names:
             shown = ", ".join(map(str, names[:8])) or "nothing"
-            raise RuntimeError(f"`db.` did not offer execute (got {shown})")
+            why = f"; {errors[-1]}" if errors else ""
+            raise RuntimeError(f"`db.` did not offer execute (got {shown}){why}")
         import jedi
 
         return f"`db.` -> {len(names)} names incl. execute (jedi {jedi.__version__})"
@@ -260,6 +262,30 @@ class Smoke:
                 self.window.hide()
                 self.window.deleteLater()
             self.window = None
+
+
+@contextlib.contextmanager
+def _captured_errors(logger_name: str):
+    """Collect what a service logs about exceptions it swallows, so a FAIL line can say why."""
+    import logging
+
+    found: list[str] = []
+
+    class _Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.exc_info and record.exc_info[1] is not None:
+                exc = record.exc_info[1]
+                found.append(f"{type(exc).__name__}: {_one_line(exc, 200)}")
+
+    logger = logging.getLogger(logger_name)
+    handler, level = _Handler(logging.DEBUG), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield found
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _make_completion_service(service_cls: Any, project: Any) -> Any:
