@@ -83,12 +83,13 @@ def lint_source(key: str, source: str, *, mode: Mode | str = "legacy", context: 
         out.append(finding("syntax-error", str(e), key, 1))
         return out
 
+    nodes = _all_nodes(tree)
     body: list[Finding] = []
     body.extend(_entry_findings(tree, k, context))
-    body.extend(_SqlConcat(key).run(tree))
-    body.extend(_secret_findings(tree, key))
+    body.extend(_SqlConcat(key).run(nodes))
+    body.extend(_secret_findings(nodes, key))
     if k.key == "login":
-        body.extend(_delete_findings(tree, key))
+        body.extend(_delete_findings(nodes, key))
     body.sort(key=lambda f: (f.line or 0))
     return out + body
 
@@ -112,6 +113,26 @@ def lint_project(project) -> list[Finding]:
             out.append(finding("syntax-error", f"cannot read the file: {e.strerror}", key, None))
             continue
         out.extend(lint_source(key, source, mode=project.mode, context=project.context_object))
+    return out
+
+
+def _all_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node, parents before children: one walk shared by all checks. Faster than ast.walk
+    because it reads `_fields` directly and skips the Load/Store/Del context singletons."""
+    out: list[ast.AST] = []
+    stack = [tree]
+    push, add, AST, ctx = stack.append, out.append, ast.AST, ast.expr_context
+    while stack:
+        node = stack.pop()
+        add(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in reversed(value):
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST) and not isinstance(value, ctx):
+                push(value)
     return out
 
 
@@ -206,8 +227,7 @@ class _SqlConcat:
         self.seen: set[int] = set()
         self.found: list[Finding] = []
 
-    def run(self, tree: ast.Module) -> list[Finding]:
-        nodes = list(ast.walk(tree))
+    def run(self, nodes: list[ast.AST]) -> list[Finding]:
         for node in nodes:
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 text_ = _const_str(node.value)
@@ -304,13 +324,13 @@ def _secret_value(node: ast.AST | None) -> bool:
     return not (_PLACEHOLDER_RE.match(v) or _CONFIG_KEY_RE.match(v))
 
 
-def _secret_findings(tree: ast.Module, key: str) -> list[Finding]:
+def _secret_findings(nodes: list[ast.AST], key: str) -> list[Finding]:
     hits: dict[int, str] = {}  # line -> what was found (one finding per line)
 
     def hit(node: ast.AST, what: str) -> None:
         hits.setdefault(getattr(node, "lineno", 0), what)
 
-    for node in ast.walk(tree):
+    for node in nodes:
         s = _const_str(node)
         if s is not None:
             m = _URL_CREDENTIALS_RE.search(s)
@@ -346,9 +366,9 @@ def _secret_findings(tree: ast.Module, key: str) -> list[Finding]:
 
 # --- Login deleting users -------------------------------------------------------------------------
 
-def _delete_findings(tree: ast.Module, key: str) -> list[Finding]:
+def _delete_findings(nodes: list[ast.AST], key: str) -> list[Finding]:
     lines: set[int] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.JoinedStr):
             s = " ".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
         else:
