@@ -1,0 +1,609 @@
+"""CodeEditor: the script editor widget the main window embeds, one per open script.
+
+API for the window (everything else is private):
+- `set_source(text)` opens text (not undoable, unmodified, coloured progressively); `source()`.
+- `configure(kind_key, config_keys)` fits completion to the script kind and project configuration.
+- `set_findings(list[Finding])`: gutter markers + wavy underlines with tooltips (lines 1-based;
+  findings of other scripts or without a line are ignored). Markers follow edits.
+- `goto_line(n)`, `show_debug_line(n | None)`, `breakpoints` (set of 1-based lines, reserved).
+- `set_theme("light" | "dark" | None)`; None (the default) follows the OS colour scheme.
+- `show_find()`, `show_replace()`, `show_goto_line()`, `toggle_comment()` for menu actions; the
+  editor also handles Ctrl+F/H/G/ /, Ctrl+Space, Ctrl+. itself while focused (it claims those keys
+  through ShortcutOverride, so window actions with the same shortcuts do not conflict).
+- `apply_source_edit(new_text)`: replace the content as ONE undo step, keeping the cursor line.
+- Signals: `modification_changed(bool)`, `cursor_position_changed(line, col)` (1-based),
+  `gutter_clicked(line)`, `breakpoint_clicked(line)`, `text_changed_debounced(str)` (for live
+  lint, ~400 ms after typing stops). Quick fix (Ctrl+. or `quick_fix()`): on an
+  `anonymous-entry`/`non-recommended-name` finding the editor applies
+  `app.domain.rename.rename_entry` itself (one undo step) and emits `quick_fix_applied(code)`, or
+  `quick_fix_failed(message)` when the rename is refused; `quick_fix_requested(Finding)` only when
+  no kind is configured. Findings are not cleared by the fix: the next lint pass updates them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QPalette,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFormat,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
+
+from app.domain.findings import Finding, Severity
+from app.ui.editor.find_bar import FindBar, GotoLineBar
+from app.ui.editor.gutter import Gutter
+from app.ui.editor.highlighter import PygmentsHighlighter
+from app.ui.editor.themes import Theme, system_theme_name, theme
+
+INDENT = "    "
+LINT_DEBOUNCE_MS = 400
+QUICK_FIX_CODES = frozenset({"anonymous-entry", "non-recommended-name"})
+_OPEN, _CLOSE = "([{", ")]}"
+_PAIRS = {"(": ")", "[": "]", "{": "}", ")": "(", "]": "[", "}": "{"}
+_DEDENT_AFTER = re.compile(r"^\s*(return|pass|raise|break|continue)\b")
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+BRACKET_SCAN_LIMIT = 20_000  # characters scanned for a matching bracket
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def utf16_to_index(text: str, units: int) -> int:
+    """Code-point index of a UTF-16 offset into `text` (Qt positions are UTF-16)."""
+    if text.isascii():
+        return min(units, len(text))
+    return len(text.encode("utf-16-le")[: 2 * units].decode("utf-16-le", errors="ignore"))
+
+
+def _own_shortcut(event: QKeyEvent) -> bool:
+    """Keys the editor handles itself even when a window action has the same shortcut."""
+    ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+    key = event.key()
+    if ctrl and key in (Qt.Key.Key_F, Qt.Key.Key_H, Qt.Key.Key_G, Qt.Key.Key_Slash, Qt.Key.Key_Space,
+                        Qt.Key.Key_Period):
+        return True
+    return key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+
+
+class CodeEditor(QPlainTextEdit):
+    modification_changed = Signal(bool)
+    cursor_position_changed = Signal(int, int)
+    gutter_clicked = Signal(int)
+    breakpoint_clicked = Signal(int)
+    text_changed_debounced = Signal(str)
+    quick_fix_requested = Signal(object)
+    quick_fix_applied = Signal(str)
+    quick_fix_failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, theme_name: str | None = None,
+                 completion: bool = True):
+        super().__init__(parent)
+        self.breakpoints: set[int] = set()  # reserved for the debugger (1-based lines)
+        self.debug_line: int | None = None
+        self.kind_key: str | None = None
+        self.config_keys: tuple[str, ...] = ()
+        self._theme_name = theme_name  # None: follow the OS
+        self._theme: Theme = theme(theme_name or system_theme_name())
+        self._finding_marks: list[tuple[QTextCursor, Finding]] = []
+        self._find_matches: list[QTextCursor] = []
+        self._bracket_selections: list[QTextEdit.ExtraSelection] = []
+
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        self.setFont(font)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * len(INDENT))
+        self.setCursorWidth(2)
+
+        self.highlighter = PygmentsHighlighter(self.document(), self._theme)
+        self.gutter = Gutter(self)
+        self.find_bar = FindBar(self)
+        self.goto_bar = GotoLineBar(self)
+
+        self._lint_timer = QTimer(self)
+        self._lint_timer.setSingleShot(True)
+        self._lint_timer.setInterval(LINT_DEBOUNCE_MS)
+        self._lint_timer.timeout.connect(lambda: self.text_changed_debounced.emit(self.toPlainText()))
+
+        self.blockCountChanged.connect(self._update_gutter_width)
+        self.updateRequest.connect(self._update_gutter)
+        self.cursorPositionChanged.connect(self._on_cursor_moved)
+        self.document().modificationChanged.connect(self.modification_changed)
+        self.document().contentsChange.connect(self._on_contents_change)
+        self.gutter.clicked.connect(self._on_gutter_clicked)
+        hints = QGuiApplication.styleHints()
+        if hasattr(hints, "colorSchemeChanged"):
+            hints.colorSchemeChanged.connect(self._on_system_scheme_changed)
+
+        self.completion = None
+        if completion:
+            from app.ui.editor.completion import CompletionController
+
+            self.completion = CompletionController(self)
+        self._apply_palette()
+        self._update_gutter_width()
+        self._refresh_extra_selections()
+
+    # -- content ------------------------------------------------------------------------------------
+    def set_source(self, text: str) -> None:
+        """Open `text`: colours the visible part at once and the rest in short slices, clears
+        undo history and the modified flag."""
+        self.highlighter.begin_progressive(0, self._visible_lines() + 20)
+        self.setPlainText(text)
+        self.document().setModified(False)
+
+    def source(self) -> str:
+        return self.toPlainText()
+
+    def configure(self, kind_key: str | None, config_keys: Iterable[str] = ()) -> None:
+        """Fit completion to the script kind (`callback`'s contract) and the project's config keys."""
+        self.kind_key = kind_key
+        self.config_keys = tuple(config_keys)
+
+    def apply_source_edit(self, new_text: str) -> None:
+        """Replace the content with `new_text` as ONE undo step, keeping the cursor on its line.
+
+        Only the differing middle is replaced, so markers, breakpoints and colours elsewhere
+        stay put."""
+        old = self.toPlainText()
+        if old == new_text:
+            return
+        cursor = self.textCursor()
+        line, col = cursor.blockNumber(), cursor.positionInBlock()
+        prefix = 0
+        limit = min(len(old), len(new_text))
+        while prefix < limit and old[prefix] == new_text[prefix]:
+            prefix += 1
+        suffix = 0
+        while suffix < limit - prefix and old[-1 - suffix] == new_text[-1 - suffix]:
+            suffix += 1
+        edit = QTextCursor(self.document())
+        edit.beginEditBlock()
+        edit.setPosition(utf16_len(old[:prefix]))
+        edit.setPosition(utf16_len(old[: len(old) - suffix]), QTextCursor.MoveMode.KeepAnchor)
+        edit.insertText(new_text[prefix: len(new_text) - suffix])
+        edit.endEditBlock()
+        block = self.document().findBlockByNumber(min(line, self.blockCount() - 1))
+        cursor = QTextCursor(block)
+        cursor.setPosition(block.position() + min(col, block.length() - 1))
+        self.setTextCursor(cursor)
+
+    # -- navigation ---------------------------------------------------------------------------------
+    def goto_line(self, line: int | None = None, column: int = 1) -> None:
+        """Move the cursor to a 1-based line (clamped) and show it centred; with no line, ask for
+        one in the go-to-line bar (what Ctrl+G does)."""
+        if line is None:
+            self.show_goto_line()
+            return
+        line = min(max(line, 1), self.blockCount())
+        block = self.document().findBlockByNumber(line - 1)
+        cursor = QTextCursor(block)
+        col = utf16_len(block.text()[: max(column - 1, 0)])
+        cursor.setPosition(block.position() + min(col, block.length() - 1))
+        self.setTextCursor(cursor)
+        self.centerCursor()
+        self.setFocus()
+
+    def current_line(self) -> int:
+        return self.textCursor().blockNumber() + 1
+
+    def show_debug_line(self, line: int | None) -> None:
+        """Mark the line the debugger is paused on (None clears it)."""
+        self.debug_line = line
+        if line is not None:
+            self.goto_line(line)
+        self._refresh_extra_selections()
+        self.gutter.update()
+
+    def show_find(self) -> None:
+        self.goto_bar.hide()
+        self.find_bar.open(replace=False)
+
+    def show_replace(self) -> None:
+        self.goto_bar.hide()
+        self.find_bar.open(replace=True)
+
+    def show_goto_line(self) -> None:
+        self.find_bar.hide()
+        self.goto_bar.open()
+
+    # -- findings -----------------------------------------------------------------------------------
+    def set_findings(self, findings: Iterable[Finding]) -> None:
+        """Underline and mark the findings that carry a line (1-based)."""
+        marks: list[tuple[QTextCursor, Finding]] = []
+        doc = self.document()
+        for f in findings:
+            if not f.line or f.line < 1 or f.line > self.blockCount():
+                continue
+            block = doc.findBlockByNumber(f.line - 1)
+            text = block.text()
+            start = len(text) - len(text.lstrip())
+            cursor = QTextCursor(block)
+            cursor.setPosition(block.position() + utf16_len(text[:start]))
+            end = block.position() + utf16_len(text.rstrip())
+            if end <= cursor.position():  # an empty line: mark one character
+                end = min(cursor.position() + 1, block.position() + block.length() - 1)
+            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            marks.append((cursor, f))
+        self._finding_marks = marks
+        self._refresh_extra_selections()
+        self.gutter.update()
+
+    def findings(self) -> list[Finding]:
+        return [f for _, f in self._finding_marks]
+
+    def finding_severities_by_line(self) -> dict[int, Severity]:
+        """The worst severity per current line (marks move with the text)."""
+        out: dict[int, Severity] = {}
+        for cursor, f in self._finding_marks:
+            line = cursor.blockNumber() + 1
+            if line not in out or _SEVERITY_RANK[f.severity] > _SEVERITY_RANK[out[line]]:
+                out[line] = f.severity
+        return out
+
+    def finding_messages(self, line: int) -> list[str]:
+        return [f"{f.severity}: {f.message} [{f.code}]" for c, f in self._finding_marks
+                if c.blockNumber() + 1 == line]
+
+    def findings_at(self, position: int) -> list[Finding]:
+        return [f for c, f in self._finding_marks if c.selectionStart() <= position <= c.selectionEnd()]
+
+    def request_quick_fix(self) -> bool:
+        """Ctrl+.: rename the entry when a rename finding is on this line (or, failing that,
+        anywhere). Applies `app.domain.rename.rename_entry` when it exists, else asks the window."""
+        fixable = [f for _, f in self._finding_marks if f.code in QUICK_FIX_CODES]
+        if not fixable:
+            return False
+        here = [f for f in fixable if f.line == self.current_line()] or fixable
+        target = here[0]
+        new_text = self._rename_entry()
+        if new_text is None:
+            self.quick_fix_requested.emit(target)
+            return True
+        if new_text != self.toPlainText():
+            self.apply_source_edit(new_text)
+            self.quick_fix_applied.emit(target.code)
+        return True
+
+    quick_fix = request_quick_fix  # the name the window's Edit menu calls
+
+    def _rename_entry(self) -> str | None:
+        if self.kind_key is None:
+            return None
+        try:
+            from app.domain.rename import rename_entry  # the traces issue's fix
+        except ImportError:
+            return None
+        try:
+            result = rename_entry(self.toPlainText(), self.kind_key)
+        except ValueError as e:  # RenameError: the script does not parse, the name is taken...
+            self.quick_fix_failed.emit(str(e))
+            QToolTip.showText(self.viewport().mapToGlobal(self.cursorRect().bottomLeft()),
+                              f"Cannot rename: {e}", self.viewport())
+            return self.toPlainText()
+        return result if isinstance(result, str) else None
+
+    # -- themes -------------------------------------------------------------------------------------
+    @property
+    def theme(self) -> Theme:
+        return self._theme
+
+    def set_theme(self, name: str | None) -> None:
+        """"light" or "dark"; None follows the OS colour scheme (and its later changes)."""
+        self._theme_name = name
+        new = theme(name or system_theme_name())
+        if new == self._theme:
+            return
+        self._theme = new
+        self.highlighter.set_theme(new)
+        self._apply_palette()
+        self._refresh_extra_selections()
+        self.gutter.update()
+
+    def _on_system_scheme_changed(self, *_: object) -> None:
+        if self._theme_name is None:
+            self.set_theme(None)
+
+    def _apply_palette(self) -> None:
+        pal = self.palette()
+        pal.setColor(QPalette.ColorRole.Base, self._theme.color("background"))
+        pal.setColor(QPalette.ColorRole.Text, self._theme.color("foreground"))
+        pal.setColor(QPalette.ColorRole.Highlight, self._theme.color("selection"))
+        pal.setColor(QPalette.ColorRole.HighlightedText, self._theme.color("foreground"))
+        self.setPalette(pal)
+
+    # -- editing keys -------------------------------------------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and _own_shortcut(event):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if self.completion is not None and self.completion.handle_key(event):
+            return
+        key, mods = event.key(), event.modifiers()
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        if ctrl and key == Qt.Key.Key_F:
+            self.show_find()
+        elif ctrl and key == Qt.Key.Key_H:
+            self.show_replace()
+        elif ctrl and key == Qt.Key.Key_G:
+            self.show_goto_line()
+        elif ctrl and key == Qt.Key.Key_Slash:
+            self.toggle_comment()
+        elif ctrl and key == Qt.Key.Key_Period:
+            self.request_quick_fix()
+        elif key == Qt.Key.Key_Tab and not mods & ~Qt.KeyboardModifier.KeypadModifier:
+            self._indent()
+        elif key == Qt.Key.Key_Backtab:
+            self._dedent()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not ctrl:
+            self._newline_with_indent()
+        elif key == Qt.Key.Key_Backspace and not mods and self._backspace_indent():
+            pass
+        elif event.matches(QKeySequence.StandardKey.Cancel) and (self.find_bar.isVisible()
+                                                                 or self.goto_bar.isVisible()):
+            self.find_bar.close_bar()
+            self.goto_bar.close_bar()
+        else:
+            super().keyPressEvent(event)
+        if self.completion is not None:
+            self.completion.after_key(event)
+
+    def _selected_blocks(self) -> tuple[int, int]:
+        c = self.textCursor()
+        doc = self.document()
+        first = doc.findBlock(c.selectionStart()).blockNumber()
+        last_pos = c.selectionEnd()
+        last = doc.findBlock(last_pos).blockNumber()
+        if c.hasSelection() and last > first and doc.findBlock(last_pos).position() == last_pos:
+            last -= 1  # a selection ending at a line start does not include that line
+        return first, last
+
+    def _indent(self) -> None:
+        c = self.textCursor()
+        if c.hasSelection() and "\u2029" in c.selectedText():
+            self._for_each_line(lambda text: INDENT + text if text.strip() else text)
+            return
+        col = utf16_to_index(c.block().text(), c.positionInBlock())
+        c.insertText(" " * (len(INDENT) - col % len(INDENT)))
+
+    def _dedent(self) -> None:
+        def strip(text: str) -> str:
+            n = len(text) - len(text.lstrip(" "))
+            return text[min(n, len(INDENT)):]
+        self._for_each_line(strip)
+
+    def _for_each_line(self, change) -> None:
+        """Rewrite each selected line (or the current one) with `change`, as one undo step, and
+        keep those lines selected."""
+        first, last = self._selected_blocks()
+        doc = self.document()
+        c = QTextCursor(doc)
+        c.beginEditBlock()
+        for n in range(first, last + 1):
+            block = doc.findBlockByNumber(n)
+            new = change(block.text())
+            if new != block.text():
+                c.setPosition(block.position())
+                c.setPosition(block.position() + block.length() - 1, QTextCursor.MoveMode.KeepAnchor)
+                c.insertText(new)
+        c.endEditBlock()
+        start = doc.findBlockByNumber(first)
+        end = doc.findBlockByNumber(last)
+        sel = QTextCursor(doc)
+        sel.setPosition(start.position())
+        sel.setPosition(end.position() + end.length() - 1, QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(sel)
+
+    def toggle_comment(self) -> None:
+        """Ctrl+/: comment the selected lines with `# ` at their common indent, or uncomment
+        them when all non-blank ones already are."""
+        first, last = self._selected_blocks()
+        doc = self.document()
+        lines = [doc.findBlockByNumber(n).text() for n in range(first, last + 1)]
+        code = [t for t in lines if t.strip()]
+        if not code:
+            return
+        if all(t.lstrip().startswith("#") for t in code):
+            def change(text: str) -> str:
+                stripped = text.lstrip()
+                if not stripped.startswith("#"):
+                    return text
+                indent = text[: len(text) - len(stripped)]
+                rest = stripped[1:]
+                return indent + (rest[1:] if rest.startswith(" ") else rest)
+        else:
+            col = min(len(t) - len(t.lstrip()) for t in code)
+
+            def change(text: str) -> str:
+                return text[:col] + "# " + text[col:] if text.strip() else text
+        self._for_each_line(change)
+
+    def _newline_with_indent(self) -> None:
+        c = self.textCursor()
+        text = c.block().text()
+        before = text[: utf16_to_index(text, c.positionInBlock())]
+        indent = before[: len(before) - len(before.lstrip())]
+        code = before.split("#", 1)[0].rstrip() if "#" in before and not ("'" in before or '"' in before) \
+            else before.rstrip()
+        if code.endswith(":") or (code and code[-1] in _OPEN):
+            indent += INDENT
+        elif _DEDENT_AFTER.match(code) and indent:
+            indent = indent[: max(0, len(indent) - len(INDENT))]
+        c.beginEditBlock()
+        c.removeSelectedText()
+        c.insertText("\n" + indent)
+        c.endEditBlock()
+        self.ensureCursorVisible()
+
+    def _backspace_indent(self) -> bool:
+        """Backspace in leading spaces removes back to the previous indent stop."""
+        c = self.textCursor()
+        if c.hasSelection():
+            return False
+        text = c.block().text()
+        col = utf16_to_index(text, c.positionInBlock())
+        if col == 0 or text[:col].strip(" "):
+            return False
+        remove = col % len(INDENT) or len(INDENT)
+        c.movePosition(QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor, remove)
+        c.removeSelectedText()
+        return True
+
+    # -- decorations ----------------------------------------------------------------------------------
+    def set_find_matches(self, cursors: list[QTextCursor]) -> None:
+        self._find_matches = cursors
+        self._refresh_extra_selections()
+
+    def _refresh_extra_selections(self) -> None:
+        t = self._theme
+        selections: list[QTextEdit.ExtraSelection] = []
+        line = QTextEdit.ExtraSelection()
+        line.format.setBackground(t.color("current_line"))
+        line.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+        line.cursor = QTextCursor(self.textCursor().block())
+        selections.append(line)
+        if self.debug_line is not None and self.debug_line <= self.blockCount():
+            dbg = QTextEdit.ExtraSelection()
+            dbg.format.setBackground(t.color("debug_line"))
+            dbg.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            dbg.cursor = QTextCursor(self.document().findBlockByNumber(self.debug_line - 1))
+            selections.append(dbg)
+        for cursor in self._find_matches:
+            sel = QTextEdit.ExtraSelection()
+            sel.format.setBackground(t.color("find_match"))
+            sel.cursor = cursor
+            selections.append(sel)
+        for cursor, f in self._finding_marks:
+            sel = QTextEdit.ExtraSelection()
+            sel.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            sel.format.setUnderlineColor(QColor(t.color(str(f.severity))))
+            sel.format.setToolTip(f"{f.message} [{f.code}]")
+            sel.cursor = cursor
+            selections.append(sel)
+        selections.extend(self._bracket_selections)
+        self.setExtraSelections(selections)
+
+    def bracket_match(self) -> tuple[int, int | None] | None:
+        """(bracket position, matching position or None) for a bracket next to the cursor."""
+        doc = self.document()
+        pos = self.textCursor().position()
+        for p in (pos, pos - 1):
+            if p < 0:
+                continue
+            ch = doc.characterAt(p)
+            if ch in _PAIRS:
+                return p, self._scan_bracket(p, ch)
+        return None
+
+    def _scan_bracket(self, pos: int, ch: str) -> int | None:
+        forward = ch in _OPEN
+        want, depth = _PAIRS[ch], 0
+        block = self.document().findBlock(pos)
+        text = block.text()
+        i = utf16_to_index(text, pos - block.position())
+        scanned = 0
+        while block.isValid() and scanned < BRACKET_SCAN_LIMIT:
+            rng = range(i, len(text)) if forward else range(i, -1, -1)
+            for j in rng:
+                c = text[j]
+                if c == ch:
+                    depth += 1
+                elif c == want:
+                    depth -= 1
+                    if depth == 0:
+                        return block.position() + utf16_len(text[:j])
+            scanned += len(text) + 1
+            block = block.next() if forward else block.previous()
+            if block.isValid():
+                text = block.text()
+                i = 0 if forward else len(text) - 1
+        return None
+
+    def _update_brackets(self) -> None:
+        found = self.bracket_match()
+        self._bracket_selections = []
+        if found is None:
+            return
+        pos, other = found
+        color = self._theme.color("bracket_match" if other is not None else "bracket_mismatch")
+        for p in (pos, other):
+            if p is None:
+                continue
+            sel = QTextEdit.ExtraSelection()
+            sel.format.setBackground(color)
+            sel.cursor = QTextCursor(self.document())
+            sel.cursor.setPosition(p)
+            sel.cursor.setPosition(p + 1, QTextCursor.MoveMode.KeepAnchor)
+            self._bracket_selections.append(sel)
+
+    def _on_cursor_moved(self) -> None:
+        self._update_brackets()
+        self._refresh_extra_selections()
+        c = self.textCursor()
+        col = utf16_to_index(c.block().text(), c.positionInBlock())
+        self.cursor_position_changed.emit(c.blockNumber() + 1, col + 1)
+
+    def _on_contents_change(self, position: int, removed: int, added: int) -> None:
+        self._lint_timer.start()
+
+    # -- gutter and overlays ----------------------------------------------------------------------------
+    def _visible_lines(self) -> int:
+        return max(1, self.viewport().height() // max(1, self.fontMetrics().lineSpacing())) + 1
+
+    def _update_gutter_width(self, *_: object) -> None:
+        self.setViewportMargins(self.gutter.width_hint(), 0, 0, 0)
+
+    def _update_gutter(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self.gutter.scroll(0, dy)
+        else:
+            self.gutter.update(0, rect.y(), self.gutter.width(), rect.height())
+        if rect.contains(self.viewport().rect()):
+            self._update_gutter_width()
+
+    def _on_gutter_clicked(self, line: int, breakpoint_column: bool) -> None:
+        if breakpoint_column:
+            self.breakpoint_clicked.emit(line)
+        self.gutter_clicked.emit(line)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        cr = self.contentsRect()
+        self.gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter.width_hint(), cr.height()))
+        self.place_overlays()
+
+    def place_overlays(self) -> None:
+        vp = self.viewport().geometry()
+        for bar in (self.find_bar, self.goto_bar):
+            if bar.isVisible():
+                bar.adjustSize()
+                w = min(bar.sizeHint().width(), vp.width())
+                bar.setGeometry(vp.right() - w - 16, vp.top(), w, bar.sizeHint().height())
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ToolTip:
+            pos = self.cursorForPosition(event.pos()).position()
+            found = self.findings_at(pos)
+            if found:
+                QToolTip.showText(event.globalPos(), "\n".join(f"{f.message} [{f.code}]" for f in found),
+                                  self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
