@@ -88,9 +88,7 @@ def parse_block(text: str, start: int, strip: Callable[[str], str],
             end = nxt
             continue
         break
-    if headerless and (exc is None or not frames):
-        return None, start
-    if exc is None and not frames:
+    if not frames or (headerless and exc is None):
         return None, start
     exc_type, message = exc if exc is not None else ("", "")
     return Trace(PYTHON, exc_type, message, frames), end

@@ -20,6 +20,12 @@ _HEAD = re.compile(
     r"(?P<type>[A-Za-z_$][\w$.]*)(?: \[[^\]]*\])?(?::(?: (?P<msg>.*))?)?$")
 _ERROR_WORDS = ("Error", "Exception", "Rejection", "Warning")
 MAX_MESSAGE_LINES = 8
+_NODE_CORE = frozenset({
+    "_http_client", "_http_server", "_stream_readable", "_stream_writable", "assert", "buffer",
+    "child_process", "cluster", "crypto", "dgram", "dns", "domain", "events", "fs", "http", "http2",
+    "https", "module", "net", "os", "path", "punycode", "querystring", "readline", "stream",
+    "string_decoder", "timers", "tls", "url", "util", "vm", "zlib",
+})
 
 
 def is_library(file: str | None, line: int | None) -> bool:
@@ -29,6 +35,8 @@ def is_library(file: str | None, line: int | None) -> bool:
     if line is None and _NATIVE.match(file):
         return True
     p = file.replace("\\", "/")
+    if "/" not in p and p.rsplit(".", 1)[0] in _NODE_CORE:  # Node <= 14 printed core modules bare
+        return True
     return p.startswith(("node:", "internal/")) or "/node_modules/" in p or p.startswith("node_modules/")
 
 
@@ -91,14 +99,16 @@ def _message(text: str, first_frame_start: int, floor: int, strip: Callable[[str
         end = start - 1
     if not above:
         return "", ""
-    first = _head(above[0])
-    if first and (first[0].endswith(_ERROR_WORDS) or ":" in above[0]):
-        return first
-    for i, s in enumerate(above[1:], start=1):  # a message spread over several lines
+    for i, s in enumerate(above):  # the nearest "SomethingError: …" line; lines below it continue it
         h = _head(s)
         if h and h[0].endswith(_ERROR_WORDS):
+            if i == 0:
+                return h
             rest = "\n".join(reversed(above[:i]))
             return h[0], f"{h[1]}\n{rest}" if h[1] else rest
+    first = _head(above[0])
+    if first and ":" in above[0]:
+        return first
     return "", above[0]
 
 
