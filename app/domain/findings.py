@@ -30,6 +30,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "callback-called-twice": (Severity.ERROR, "callback was called more than once"),
     "timeout": (Severity.ERROR, "the run exceeded the time limit"),
     "missing-user-id": (Severity.ERROR, "the profile has no user_id (or id)"),
+    "missing-username": (Severity.ERROR, "the connection requires a username but the profile has none"),
     "app-metadata-name": (Severity.WARNING, "the profile returns app_metadata; older platforms expect 'metadata'"),
     "secret-in-profile": (Severity.ERROR, "the profile carries a password, hash or secret"),
     "not-marked-migrated": (Severity.WARNING, "migration mode: the user was not marked migrated in the legacy store"),

@@ -1,0 +1,215 @@
+"""Start, talk to and end one runner child process.
+
+The channel: a `multiprocessing.connection.Listener` on a private address (an AF_UNIX socket in a
+0700 temp dir on POSIX, a named pipe on Windows) with a random authkey; the address and key reach
+the child on its stdin, never in argv or the environment. The child's original stderr stays a pipe
+to us: a segfault's faulthandler report arrives there and is kept (last 16 kB) for the crash message.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from multiprocessing.connection import Client, Connection, Listener
+from typing import Any
+
+from app.runtime.protocol import CHILD_FLAG, decode, encode
+
+START_TIMEOUT_S = 60.0
+_STDERR_TAIL = 16 * 1024
+
+
+class ChildStartError(RuntimeError):
+    """The child process could not be started or did not connect."""
+
+
+def child_command() -> list[str]:
+    """How to start a child: the frozen app itself, or this interpreter with `-m app`."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, CHILD_FLAG]
+    return [sys.executable, "-m", "app", CHILD_FLAG]
+
+
+def _channel_address() -> tuple[str, str, str | None]:
+    """(address, family, private dir to remove afterwards)."""
+    if sys.platform == "win32":
+        return rf"\\.\pipe\customdb-{os.getpid()}-{secrets.token_hex(8)}", "AF_PIPE", None
+    folder = tempfile.mkdtemp(prefix="customdb-")  # mode 0700: only this user can reach the socket
+    return os.path.join(folder, "c"), "AF_UNIX", folder
+
+
+class Child:
+    """One child process and its channel. Not thread-safe except `kill()` and `alive`."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.conn: Connection | None = None
+        self.pid: int | None = None
+        self.ready = threading.Event()
+        self.started_at = time.monotonic()
+        self._stderr_tail: collections.deque[bytes] = collections.deque()
+        self._stderr_size = 0
+        self._stderr_thread: threading.Thread | None = None
+        self._killed = False
+
+    # -- start -------------------------------------------------------------------------------------
+    @classmethod
+    def start(cls, env: dict[str, str] | None = None, wait_ready: bool = False) -> Child:
+        """Spawn a child and connect to it; with wait_ready, also wait until its imports are done."""
+        child = cls()
+        address, family, folder = _channel_address()
+        authkey = secrets.token_bytes(32)
+        listener = Listener(address, family=family, authkey=authkey)
+        try:
+            creation = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+            child.proc = subprocess.Popen(
+                child_command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                env=env, close_fds=True, creationflags=creation)
+            child.pid = child.proc.pid
+            child._stderr_thread = threading.Thread(target=child._read_stderr, daemon=True,
+                                                    name=f"customdb-child-stderr-{child.pid}")
+            child._stderr_thread.start()
+            hello = json.dumps({"address": address, "family": family, "authkey": authkey.hex()})
+            try:
+                child.proc.stdin.write(hello.encode() + b"\n")
+                child.proc.stdin.close()
+            except OSError:
+                pass
+            child.conn = child._accept(listener, address, family, authkey)
+        except BaseException:
+            child.kill()
+            raise
+        finally:
+            listener.close()
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
+        if wait_ready:
+            child.wait_ready()
+        return child
+
+    def _accept(self, listener: Listener, address: str, family: str, authkey: bytes) -> Connection:
+        """listener.accept() has no timeout: a watcher unblocks it if the child dies first."""
+        accepted = threading.Event()
+        gave_up: list[str] = []
+
+        def watch() -> None:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while not accepted.wait(0.05):
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    gave_up.append("exited" if self.proc.poll() is not None else "timed out")
+                    with contextlib.suppress(OSError):
+                        Client(address, family=family, authkey=authkey).close()
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True, name="customdb-child-accept")
+        watcher.start()
+        try:
+            conn = listener.accept()
+        finally:
+            accepted.set()
+        if gave_up:
+            conn.close()
+            self.kill()
+            raise ChildStartError(f"the runner child {gave_up[0]} before connecting{self._stderr_hint()}")
+        return conn
+
+    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
+        """Read the child's `ready` event (its imports are done)."""
+        if self.ready.is_set():
+            return
+        try:
+            if not self.conn.poll(timeout):
+                raise ChildStartError("the runner child did not get ready in time")
+            message = decode(self.conn.recv_bytes())
+        except (EOFError, OSError):
+            self.wait_exit(2)
+            raise ChildStartError(f"the runner child died while starting{self._stderr_hint()}") from None
+        if message.get("ev") != "ready":
+            raise ChildStartError(f"the runner child said {message.get('ev')!r} instead of ready")
+        self.ready.set()
+
+    # -- talk --------------------------------------------------------------------------------------
+    def send(self, message: dict[str, Any]) -> None:
+        self.conn.send_bytes(encode(message))
+
+    def receive(self, timeout: float | None) -> dict[str, Any] | None:
+        """The next event, or None when `timeout` passed. Raises EOFError when the child is gone."""
+        if timeout is not None and not self.conn.poll(max(timeout, 0)):
+            return None
+        return decode(self.conn.recv_bytes())
+
+    # -- end ---------------------------------------------------------------------------------------
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None and not self._killed
+
+    def kill(self) -> None:
+        """End the process now (safe from any thread, idempotent)."""
+        self._killed = True
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.kill()
+
+    def close(self) -> None:
+        """Kill the process and release the channel."""
+        self.kill()
+        if self.conn is not None:
+            with contextlib.suppress(OSError):
+                self.conn.close()
+        self.wait_exit(2)
+
+    def wait_exit(self, timeout: float) -> int | None:
+        if self.proc is None:
+            return None
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    # -- crash report ------------------------------------------------------------------------------
+    def _read_stderr(self) -> None:
+        stream = self.proc.stderr
+        while True:
+            chunk = stream.read1(8192) if hasattr(stream, "read1") else stream.read(8192)
+            if not chunk:
+                break
+            self._stderr_tail.append(chunk)
+            self._stderr_size += len(chunk)
+            while self._stderr_size > _STDERR_TAIL and len(self._stderr_tail) > 1:
+                self._stderr_size -= len(self._stderr_tail.popleft())
+        stream.close()
+
+    def stderr_text(self, wait: float = 1.0) -> str:
+        """What the child wrote to its original stderr (a fatal error report, usually)."""
+        if self._stderr_thread is not None:
+            self._stderr_thread.join(wait)
+        return b"".join(self._stderr_tail)[-_STDERR_TAIL:].decode("utf-8", "replace")
+
+    def _stderr_hint(self) -> str:
+        text = self.stderr_text(0.5).strip()
+        return f": {text.splitlines()[-1]}" if text else ""
+
+    def death_description(self) -> str:
+        """How the process ended, in words: exit code or signal."""
+        code = self.wait_exit(5)
+        if code is None:
+            return "the child process stopped answering"
+        if code < 0:
+            try:
+                sig = signal.Signals(-code)
+                name = f"{sig.name} ({signal.strsignal(sig) or sig.name})"
+            except (ValueError, AttributeError):
+                name = f"signal {-code}"
+            return f"the child process was killed by {name}"
+        return f"the child process exited with code {code}"

@@ -1,0 +1,63 @@
+"""What a run needs from the project before a child sees it: the arguments from the user's input,
+the resolved configuration (secrets included), the database URL and the script's lint findings.
+
+Problems here are the user's input, not the script: `RunInputError` (the CLI's exit 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.domain.findings import Finding
+from app.domain.project import Project
+from app.domain.scripts import ScriptKind
+
+
+class RunInputError(ValueError):
+    """Unusable input for a run: unknown script, missing file, input that does not fit the kind."""
+
+
+def build_arguments(k: ScriptKind, input: Mapping[str, Any] | None,  # noqa: A002
+                    context_enabled: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(arguments by Python parameter name, context) from the user's input object.
+
+    Missing parameters are passed as None (the script sees what the platform would send for an
+    empty field); unknown keys are refused, because they are almost always a typo.
+    """
+    if input is None:
+        input = {}  # noqa: A001
+    if not isinstance(input, Mapping):
+        raise RunInputError(f"the input must be a JSON object with the keys {', '.join(k.params)}")
+    allowed = (*k.params, "context")
+    unknown = [key for key in input if key not in allowed]
+    if unknown:
+        raise RunInputError(f"unknown input key {unknown[0]!r} for {k.title}; expected "
+                            f"{', '.join(k.params)} (and optionally context)")
+    context = input.get("context")
+    if context is not None and not isinstance(context, Mapping):
+        raise RunInputError("the input's context must be a JSON object")
+    if k.always_empty_context or context_enabled and context is None:
+        context = {}
+    return {p: input.get(p) for p in k.params}, (dict(context) if context is not None else None)
+
+
+def configuration_for(project: Project) -> Any:
+    """`configuration` values plus the set of secret values (raises MissingSecretError)."""
+    from app.engine.secrets import resolve_configuration
+
+    return resolve_configuration(project)
+
+
+def url_for(project: Project, override: str | None = None) -> str:
+    """The URL the child connects with (may hold the keychain's password: never display it)."""
+    from app.engine.database import database_url
+
+    return database_url(project, override)
+
+
+def lint_findings(project: Project, key: str, source: str) -> list[Finding]:
+    """The script's static findings, reported with every run."""
+    from app.domain.lint import lint_source
+
+    return lint_source(key, source, mode=project.mode, context=project.context_object)

@@ -1,0 +1,371 @@
+"""`RunnerClient`: one project's container — a warm child that keeps `global_` and its engines
+between runs — plus the run procedure the GUI and the CLI share.
+
+Blocking API, meant to be called from a worker thread (the GUI wraps it in a QThread):
+`run()` returns a `RunResult`; `stop()` may be called from any other thread and ends the current
+run at once (outcome `error`, error type `Stopped`); `recycle()` throws the container away
+(global_ with it); `close()` ends everything. `state` is one of starting / idle / running / dead
+("dead" also means "no child yet"); `on_state(state)` is called on every change, from the thread
+that caused it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain.findings import Finding, finding
+from app.domain.outcome import exit_code
+from app.domain.project import Project
+from app.domain.scripts import ScriptKind, kind
+from app.domain.sqlrules import trace_findings
+from app.engine.child import Child, ChildStartError
+from app.engine.run_inputs import RunInputError, build_arguments, configuration_for, lint_findings, url_for
+from app.engine.spare import spare_pool
+from app.runtime.answer import RUNTIME_DIR
+from app.runtime.protocol import DEFAULT_LOG_CAP, TIMEOUT_MESSAGE
+
+DEFAULT_IDLE_LIFETIME_S = 20 * 60
+STATES = ("starting", "idle", "running", "dead")
+_PARENT_LOG_SLACK = 64 * 1024  # the child caps output; the parent stops storing a little later, whatever happens
+_MAX_SQL = 10_000
+
+__all__ = ["RunnerClient", "RunResult", "RunInputError", "DEFAULT_IDLE_LIFETIME_S"]
+
+
+@dataclass
+class RunResult:
+    """One run, exactly as `customdb run --json` prints it (see README "Run result JSON")."""
+
+    script: str
+    outcome: str
+    result: Any = None
+    error: dict[str, Any] | None = None
+    findings: list[Finding] = field(default_factory=list)
+    logs: list[dict[str, str]] = field(default_factory=list)
+    sql: list[dict[str, Any]] = field(default_factory=list)
+    log_event: str | None = None
+    duration_ms: float | None = None
+    committed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"script": self.script, "outcome": self.outcome, "result": self.result, "error": self.error,
+                "findings": [f.to_dict() for f in self.findings], "logs": self.logs, "sql": self.sql,
+                "log_event": self.log_event, "duration_ms": self.duration_ms, "committed": self.committed}
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.outcome)
+
+
+class RunnerClient:
+    """The container of one project. Thread-safe: one run at a time; stop() from anywhere."""
+
+    def __init__(self, project: Project, *, idle_lifetime_s: float = DEFAULT_IDLE_LIFETIME_S,
+                 use_spare: bool = True, log_cap: int = DEFAULT_LOG_CAP,
+                 on_state: Callable[[str], None] | None = None):
+        self.project = project
+        self.idle_lifetime_s = idle_lifetime_s
+        self.use_spare = use_spare
+        self.log_cap = log_cap
+        self.on_state = on_state
+        self.state = "dead"
+        self._child: Child | None = None
+        self._last_used = time.monotonic()
+        self._run_lock = threading.Lock()
+        self._child_lock = threading.Lock()
+        self._stopping = False
+        self._run_counter = 0
+        self._lint_cache: dict[tuple[str, str], list[Finding]] = {}
+        if use_spare:
+            spare_pool().ensure()
+
+    # -- state -------------------------------------------------------------------------------------
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            if self.on_state is not None:
+                self.on_state(state)
+
+    # -- public API --------------------------------------------------------------------------------
+    def warm(self) -> None:
+        """Get the container's child ready now (e.g. when the project opens), so the first run is quick."""
+        with self._run_lock:
+            self._acquire()
+            self._set_state("idle")
+
+    def run(self, key: str, input: Mapping[str, Any] | None = None, *, commit: bool = False,  # noqa: A002
+            timeout: float | None = None, on_event: Callable[[dict[str, Any]], None] | None = None,
+            source: str | None = None, database: str | None = None) -> RunResult:
+        """Run script `key` with `input` (keys = the kind's Python parameter names, plus `context`).
+
+        Raises RunInputError (unknown script, missing file, bad input) and the secrets module's
+        MissingSecretError before anything starts; every problem of the script itself is a result.
+        `source` runs an unsaved editor buffer instead of the file; `database` overrides the URL.
+        """
+        k = self._kind(key)
+        if source is None:
+            path = self.project.script_path(key)
+            if not path.is_file():
+                raise RunInputError(f"{path} does not exist; create it or pick another script")
+            source = path.read_text(encoding="utf-8")
+        arguments, context = build_arguments(k, input, self.project.context_object)
+        config = configuration_for(self.project)
+        url = url_for(self.project, database)
+        secrets = frozenset(config.secret_values)
+        static = self._lint(key, source)
+        timeout = float(timeout if timeout is not None else self.project.timeout_s)
+        with self._run_lock:
+            self._stopping = False
+            self._run_counter += 1
+            run_id = self._run_counter
+            command = {
+                "cmd": "run", "run": run_id, "key": key, "filename": str(self.project.script_path(key).resolve()),
+                "source": source, "args": arguments, "context": context,
+                "context_enabled": self.project.context_object, "commit": bool(commit),
+                "configuration": dict(config.values), "secrets": sorted(secrets), "database_url": url,
+                "log_cap": self.log_cap, "timeout_s": timeout,
+                "requires_username": self.project.requires_username,
+            }
+            started = time.perf_counter()
+            try:
+                child = self._acquire()
+            except ChildStartError as e:
+                self._set_state("dead")
+                return RunResult(key, "crashed", error={"type": "ChildStartError", "message": str(e),
+                                                        "traceback": []}, findings=static)
+            self._set_state("running")
+            result = self._exchange(child, command, timeout, on_event, secrets, started)
+            self._last_used = time.monotonic()
+        result.findings = _dedupe([*static, *result.findings,
+                                   *trace_findings(key, self.project.mode, result.outcome, result.sql)])
+        return _masked(result, secrets)
+
+    def stop(self) -> None:
+        """End the current run now (from any thread): the child is killed and replaced."""
+        with self._child_lock:
+            child = self._child
+            if child is None or self.state != "running":
+                return
+            self._stopping = True
+        child.kill()
+
+    def recycle(self) -> None:
+        """Throw the container away: global_, engines and compiled scripts go with the child."""
+        with self._run_lock:
+            self._drop_child()
+            if self.use_spare:
+                spare_pool().ensure()
+
+    def close(self) -> None:
+        """End the child (a running script is killed). The client can still run again afterwards."""
+        self.stop()
+        with self._run_lock:
+            self._drop_child()
+
+    def __enter__(self) -> RunnerClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _kind(self, key: str) -> ScriptKind:
+        try:
+            return kind(key)
+        except KeyError as e:
+            raise RunInputError(str(e.args[0])) from None
+
+    def _lint(self, key: str, source: str) -> list[Finding]:
+        cache_key = (key, source)
+        hit = self._lint_cache.get(cache_key)
+        if hit is None:
+            if len(self._lint_cache) > 64:
+                self._lint_cache.clear()
+            hit = self._lint_cache[cache_key] = lint_findings(self.project, key, source)
+        return list(hit)
+
+    def _drop_child(self) -> None:
+        with self._child_lock:
+            child, self._child = self._child, None
+        if child is not None:
+            child.close()
+        self._set_state("dead")
+
+    def _acquire(self) -> Child:
+        """The warm child, or a spare, or a freshly started one (called with the run lock held)."""
+        with self._child_lock:
+            child = self._child
+        if child is not None and (not child.alive or time.monotonic() - self._last_used > self.idle_lifetime_s):
+            self._drop_child()  # idle too long (hosted containers live about 20 minutes) or dead
+            child = None
+        if child is not None:
+            return child
+        self._set_state("starting")
+        child = spare_pool().take() if self.use_spare else None
+        if child is None:
+            child = Child.start()
+        with self._child_lock:
+            self._child = child
+        self._last_used = time.monotonic()
+        return child
+
+    def _exchange(self, child: Child, command: dict[str, Any], timeout: float,
+                  on_event: Callable[[dict[str, Any]], None] | None, secrets: frozenset[str],
+                  started: float) -> RunResult:
+        key, run_id = command["key"], command["run"]
+        deadline = time.monotonic() + timeout
+        logs: list[dict[str, str]] = []
+        sql: list[dict[str, Any]] = []
+        log_size = 0
+        log_limit = self.log_cap + _PARENT_LOG_SLACK
+        try:
+            child.send(command)
+            while True:
+                message = child.receive(deadline - time.monotonic())
+                if message is None:
+                    return self._timed_out(child, key, timeout, logs, sql, started)
+                if message.get("run") != run_id:
+                    continue  # `ready`, or a late line of an earlier run
+                event = message.get("ev")
+                if event == "log":
+                    text = str(message.get("text", ""))
+                    log_size += len(text) + 1
+                    if log_size > log_limit:
+                        continue
+                    line = {"stream": str(message.get("stream", "stdout")), "text": _mask_text(text, secrets)}
+                    logs.append(line)
+                    if on_event is not None:
+                        on_event({"type": "log", **line})
+                elif event == "sql":
+                    if len(sql) >= _MAX_SQL:
+                        continue
+                    entry = _mask_data({k: message.get(k) for k in
+                                        ("statement", "params", "duration_ms", "rows", "error")}, secrets)
+                    sql.append(entry)
+                    if on_event is not None:
+                        on_event({"type": "sql", **entry})
+                elif event == "done":
+                    result = RunResult(
+                        key, message.get("outcome", "error"), message.get("result"), message.get("error"),
+                        [_finding(f) for f in message.get("findings") or ()], logs, sql,
+                        message.get("log_event"), message.get("duration_ms"), bool(message.get("committed")))
+                    if message.get("exit"):
+                        self._drop_child()  # sys.exit / MemoryError: the container ends, like on the platform
+                        if self.use_spare:
+                            spare_pool().ensure()
+                    else:
+                        self._set_state("idle")
+                    return result
+        except (EOFError, OSError):
+            return self._died(child, key, logs, sql, started)
+
+    def _timed_out(self, child: Child, key: str, timeout: float, logs: list, sql: list,
+                   started: float) -> RunResult:
+        child.kill()
+        self._drop_child()
+        if self.use_spare:
+            spare_pool().ensure()
+        message = (f"the run did not finish within {timeout:g} s; the hosted platform fails it with "
+                   f"'{TIMEOUT_MESSAGE}' and may recycle the container (global_ was reset here too)")
+        return RunResult(key, "timeout", error={"type": "Timeout", "message": TIMEOUT_MESSAGE, "traceback": []},
+                         findings=[finding("timeout", message, key)], logs=logs, sql=sql,
+                         duration_ms=_elapsed(started))
+
+    def _died(self, child: Child, key: str, logs: list, sql: list, started: float) -> RunResult:
+        stopped = self._stopping
+        description = child.death_description()
+        report = child.stderr_text()
+        self._drop_child()
+        if self.use_spare:
+            spare_pool().ensure()
+        if stopped:
+            return RunResult(key, "error", error={"type": "Stopped", "message": "stopped by the user",
+                                                  "traceback": []}, logs=logs, sql=sql,
+                             duration_ms=_elapsed(started))
+        headline = next((ln.strip() for ln in report.splitlines() if ln.startswith("Fatal Python error")), "")
+        message = description + (f" ({headline})" if headline else "")
+        message += "; the container was replaced, so global_ starts empty on the next run"
+        path = str(self.project.script_path(key).resolve())
+        return RunResult(key, "crashed", error={"type": "Crashed", "message": message,
+                                                "traceback": _fault_frames(report, path)},
+                         logs=logs, sql=sql, duration_ms=_elapsed(started))
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+_FAULT_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
+
+
+def _fault_frames(report: str, script_file: str) -> list[dict[str, Any]]:
+    """Frames of the crashing thread from a faulthandler report (printed most recent first)."""
+    frames: list[dict[str, Any]] = []
+    for block in re.split(r"\n\s*\n", report):
+        if "most recent call first" not in block:
+            continue
+        for line in block.splitlines():
+            m = _FAULT_FRAME.match(line)
+            if m and not m.group("file").startswith(RUNTIME_DIR):
+                frames.append({"function": m.group("function"), "file": m.group("file"),
+                               "line": int(m.group("line")), "library": m.group("file") != script_file})
+        if frames:
+            break
+    return list(reversed(frames))
+
+
+def _finding(d: Mapping[str, Any]) -> Finding:
+    return Finding.from_dict(dict(d))
+
+
+_ONE_PER_SCRIPT = {"syntax-error", "missing-entry"}  # lint and the child both report these
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """Drop repeats: the same code, line and message, or a second syntax-error / missing-entry."""
+    seen: set[tuple[str, int | None, str]] = set()
+    once: set[str] = set()
+    out = []
+    for f in findings:
+        if (f.code, f.line, f.message) in seen or f.code in once:
+            continue
+        seen.add((f.code, f.line, f.message))
+        if f.code in _ONE_PER_SCRIPT:
+            once.add(f.code)
+        out.append(f)
+    return out
+
+
+def _elapsed(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def _mask_text(text: str, secrets: frozenset[str]) -> str:
+    if not secrets:
+        return text
+    from app.engine.secrets import mask
+
+    return mask(text, secrets)
+
+
+def _mask_data(data: Any, secrets: frozenset[str]) -> Any:
+    if not secrets:
+        return data
+    from app.engine.secrets import mask_data
+
+    return mask_data(data, secrets)
+
+
+def _masked(result: RunResult, secrets: frozenset[str]) -> RunResult:
+    """The parent's own pass over everything that leaves the engine."""
+    if not secrets:
+        return result
+    result.result = _mask_data(result.result, secrets)
+    result.error = _mask_data(result.error, secrets)
+    result.findings = [Finding.from_dict(_mask_data(f.to_dict(), secrets)) for f in result.findings]
+    result.logs = _mask_data(result.logs, secrets)
+    result.sql = _mask_data(result.sql, secrets)
+    return result

@@ -1,0 +1,106 @@
+"""The runner child: receive commands from the IDE, run scripts, report events.
+
+Started as `python -m app --runner-child` (or `<frozen app> --runner-child`). The parent writes one
+JSON line on stdin with the channel's address and authkey (never argv or the environment); the
+child connects, captures its output, imports what a run needs, says `ready` and serves commands
+until the parent closes the channel. A crash in here never reaches the IDE: the parent sees the
+channel close and reports `crashed`.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+from app.runtime.capture import Capture, Channel, RunOutput, log_handler
+from app.runtime.protocol import DEFAULT_LOG_CAP, decode
+
+MEMORY_LIMIT_ENV = "CUSTOMDB_CHILD_MEMORY_MB"
+DEFAULT_MEMORY_MB = 4096
+
+
+def _limit_memory() -> None:
+    """Turn a runaway allocation into a MemoryError in the child instead of swapping the machine."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import resource
+
+        mb = int(os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_MB))
+        if mb > 0:
+            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            limit = mb * 1024 * 1024
+            if hard != resource.RLIM_INFINITY:
+                limit = min(limit, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: ARG001 - the flag itself is all we get
+    line = sys.stdin.buffer.readline()
+    try:
+        hello = json.loads(line)
+        address, family, authkey = hello["address"], hello["family"], bytes.fromhex(hello["authkey"])
+    except (ValueError, KeyError, TypeError):
+        print("customdb runner child: expected the channel on stdin; this mode is started by the IDE",
+              file=sys.stderr)
+        return 2
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - input() in a script gets EOF, never hangs
+
+    # Fatal errors (segfaults) are written to the original stderr, which the parent keeps.
+    crash_stream = os.fdopen(os.dup(2), "w", buffering=1)
+    faulthandler.enable(crash_stream)
+    _limit_memory()
+
+    from multiprocessing.connection import Client
+
+    conn = Client(address, family=family, authkey=authkey)
+    channel = Channel(conn)
+    output = RunOutput(channel)
+    capture = Capture(output)
+
+    from app.runtime.execution import ScriptRunner  # sqlalchemy + bcrypt: the expensive part
+
+    runner = ScriptRunner(channel, output, capture, log_handler(output))
+    runner.warm_up()
+    channel.send({"ev": "ready", "pid": os.getpid()})
+    code = serve(conn, channel, runner)
+    crash_stream.flush()
+    os._exit(code)  # never wait for threads a script left behind
+
+
+def serve(conn: Any, channel: Channel, runner: Any) -> int:
+    """Answer commands until the parent goes away or says exit."""
+    while True:
+        try:
+            data = conn.recv_bytes()
+        except (EOFError, OSError):
+            return 0
+        try:
+            message = decode(data)
+        except ValueError:
+            channel.send({"ev": "error", "message": "the child received a malformed message"})
+            continue
+        command = message.get("cmd")
+        if command == "run":
+            exit_code = runner.run(message)
+            if exit_code is not None:
+                return exit_code
+        elif command == "ping":
+            channel.send({"ev": "pong", "time": time.time(), "threads": threading.active_count()})
+        elif command == "exit":
+            return 0
+        else:
+            channel.send({"ev": "error", "message": f"unknown command {command!r}"})
+
+
+__all__ = ["main", "serve", "DEFAULT_LOG_CAP"]
