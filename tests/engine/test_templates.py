@@ -1,28 +1,80 @@
-"""The SQLite templates against the sample store, executed in-process with the injected names
-(the runner's child does the same, in its own process): each answers as DOMAIN.md says, calls
-callback exactly once, and migration mode marks and refuses already-migrated users."""
+"""The templates against the sample users, executed in-process with the injected names (the
+runner's child does the same, in its own process): each answers as DOMAIN.md says, calls callback
+exactly once, and migration mode marks and refuses already-migrated users. SQLite always; the
+private PostgreSQL and MariaDB test servers when they are available (their own schema.sql)."""
 
 import logging
+import secrets as pysecrets
+from datetime import datetime
 
 import bcrypt
 import pytest
+import sqlalchemy
 from sqlalchemy import create_engine, text
 
 from app.domain.scripts import kind
-from app.domain.templates import template_source
-from app.engine.sample import generate_legacy_db
+from app.domain.templates import schema_path, template_source
+from app.engine.sample import _COLUMNS, generate_legacy_db, generate_rows
 from app.runtime.errors import UnauthorizedError, ValidationError, WrongUsernameOrPasswordError
 
+USERS = 60
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return generate_legacy_db(tmp_path_factory.mktemp("store") / "legacy.db", users=60)
+
+def _statements(sql: str) -> list[str]:
+    body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+def _seed_server(dialect: str, admin_url: str) -> None:
+    """Create the users table from the dialect's schema.sql and load the sample users into it."""
+    engine = create_engine(admin_url, poolclass=sqlalchemy.pool.NullPool)
+    rows = [dict(zip(_COLUMNS, r, strict=True)) for r in generate_rows(USERS)]
+    for r in rows:  # the servers have real booleans and timestamps
+        r.update(email_verified=bool(r["email_verified"]), migrated=bool(r["migrated"]),
+                 created_at=datetime.fromisoformat(r["created_at"]))
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS users")
+            for statement in _statements(schema_path(dialect).read_text(encoding="utf-8")):
+                conn.exec_driver_sql(statement)
+            conn.execute(text(f"INSERT INTO users ({', '.join(_COLUMNS)}) "
+                              f"VALUES ({', '.join(':' + c for c in _COLUMNS)})"), rows)
+            if dialect == "postgresql":  # explicit ids do not move the identity sequence
+                conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('users', 'id'), max(id)) FROM users")
+    finally:
+        engine.dispose()
+
+
+def _with_password(url: str, password: str) -> str:
+    return sqlalchemy.engine.make_url(url).set(password=password).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres),
+                                        pytest.param("mysql", marks=pytest.mark.mariadb)])
+def store(request, tmp_path_factory):
+    """(dialect, URL with password) of a store holding the first sample users."""
+    if request.param == "sqlite":
+        path = generate_legacy_db(tmp_path_factory.mktemp("store") / "legacy.db", users=USERS)
+        return "sqlite", f"sqlite:///{path}"
+    if request.param == "postgresql":
+        pg = request.getfixturevalue("pg_server")
+        database = f"templates_{pysecrets.token_hex(4)}"
+        with pg.admin_connect() as conn:
+            conn.execute(f'CREATE DATABASE "{database}" OWNER "{pg.user}"')
+        url = _with_password(f"postgresql+psycopg://{pg.user}@127.0.0.1:{pg.port}/{database}", pg.password)
+    else:
+        maria = request.getfixturevalue("mariadb_url")
+        url = _with_password(maria.url, maria.password)
+    _seed_server(request.param, url)
+    return request.param, url
 
 
 @pytest.fixture
 def db(store):
-    engine = create_engine(f"sqlite:///{store}")
+    dialect, url = store
+    engine = create_engine(url, poolclass=sqlalchemy.pool.NullPool)
     with engine.connect() as conn, conn.begin() as tx:
+        conn.info["dialect"] = dialect
         yield conn
         tx.rollback()  # like the runner: nothing a test writes survives it
     engine.dispose()
@@ -36,7 +88,8 @@ def run(db, mode, key, *args, configuration=None):
         "WrongUsernameOrPasswordError": WrongUsernameOrPasswordError,
         "ValidationError": ValidationError, "UnauthorizedError": UnauthorizedError,
     }
-    exec(compile(template_source("sqlite", mode, key), f"scripts/{key}.py", "exec"), namespace)
+    dialect = db.info.get("dialect", "sqlite")
+    exec(compile(template_source(dialect, mode, key), f"scripts/{key}.py", "exec"), namespace)
     calls = []
     namespace[kind(key).python_name](*args, lambda *a: calls.append(a))
     assert len(calls) == 1, calls
