@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 
 from app.domain.entry import Entry, find_entry, top_level_callables
@@ -75,12 +76,17 @@ def lint_source(key: str, source: str, *, mode: Mode | str = "legacy", context: 
                            f"{k.title} is never called in {Mode(mode)} mode; the platform ignores this script",
                            key, None))
     try:
-        tree = ast.parse(source, filename=f"scripts/{key}.py")
+        with warnings.catch_warnings():  # invalid-escape warnings would go to the IDE's stderr
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, filename=f"scripts/{key}.py")
     except SyntaxError as e:
         out.append(finding("syntax-error", f"{e.msg}", key, e.lineno))
         return out
     except ValueError as e:  # e.g. a NUL byte in the source
         out.append(finding("syntax-error", str(e), key, 1))
+        return out
+    except (RecursionError, MemoryError):  # CPython's parser gives up on absurdly deep nesting
+        out.append(finding("syntax-error", "the script nests expressions too deeply to be parsed", key, None))
         return out
 
     nodes = _all_nodes(tree)
@@ -195,17 +201,59 @@ def _const_str(node: ast.AST) -> str | None:
 
 
 def _flatten_add(node: ast.AST) -> list[ast.AST]:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _flatten_add(node.left) + _flatten_add(node.right)
-    return [node]
+    """The operands of an a + b + c chain, left to right (iterative: chains can be thousands long)."""
+    parts: list[ast.AST] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add):
+            stack.append(n.right)
+            stack.append(n.left)
+        else:
+            parts.append(n)
+    return parts
 
 
-def _is_literal(node: ast.AST) -> bool:
+def _add_links(node: ast.AST) -> Iterator[ast.AST]:
+    """The BinOp(+) nodes inside an a + b + c chain, below its top."""
+    stack = [node.left, node.right] if isinstance(node, ast.BinOp) else []
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add):
+            yield n
+            stack.extend((n.left, n.right))
+
+
+def _is_literal(node: ast.AST, consts: frozenset[str] | set[str] = frozenset()) -> bool:
+    """A value fixed in the source: a constant, or a name only ever bound to a string constant."""
     if isinstance(node, ast.Constant):
         return True
+    if isinstance(node, ast.Name):
+        return node.id in consts
     if isinstance(node, ast.Tuple | ast.List):
-        return all(_is_literal(e) for e in node.elts)
-    return isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values)
+        return all(_is_literal(e, consts) for e in node.elts)
+    if isinstance(node, ast.FormattedValue):
+        return _is_literal(node.value, consts)
+    return isinstance(node, ast.JoinedStr) and all(_is_literal(v, consts) for v in node.values)
+
+
+def _constant_names(nodes: list[ast.AST]) -> set[str]:
+    """Names whose every binding in the file is a string literal (COLUMNS = "id, email"): building
+    SQL from them is building it from constants, not from input."""
+    stores: dict[str, int] = {}
+    literal: dict[str, int] = {}
+    params: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, ast.arg):
+            params.add(node.arg)
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and _const_str(node.value) is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    literal[t.id] = literal.get(t.id, 0) + 1
+    return {name for name, n in stores.items() if literal.get(name) == n and name not in params}
 
 
 def _call_name(call: ast.Call) -> str | None:
@@ -224,23 +272,30 @@ class _SqlConcat:
     def __init__(self, key: str):
         self.key = key
         self.sql_names: set[str] = set()  # names bound to a SQL-looking literal somewhere in the file
+        self.consts: set[str] = set()  # names only ever bound to string literals
         self.seen: set[int] = set()
         self.found: list[Finding] = []
 
     def run(self, nodes: list[ast.AST]) -> list[Finding]:
+        self.consts = _constant_names(nodes)
         for node in nodes:
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 text_ = _const_str(node.value)
                 if text_ is not None and _SQL_RE.search(text_):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     self.sql_names.update(t.id for t in targets if isinstance(t, ast.Name))
+        links: set[int] = set()  # inner links of a + chain already judged with their whole chain
         for node in nodes:
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+                if id(node) in links:
+                    continue
+                links.update(id(n) for n in _add_links(node))
             how = self._built_sql(node, require_sql=True)
             if how:
                 self._report(node, how)
             elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add | ast.Mod) \
                     and isinstance(node.target, ast.Name) and node.target.id in self.sql_names \
-                    and not _is_literal(node.value):
+                    and not _is_literal(node.value, self.consts):
                 self._report(node, "extended with += / %=")
             elif isinstance(node, ast.Call) and _call_name(node) in _SQL_SINKS and node.args:
                 how = self._built_sql(node.args[0], require_sql=False)
@@ -268,30 +323,33 @@ class _SqlConcat:
 
     def _built_sql(self, node: ast.AST, *, require_sql: bool) -> str | None:
         """How `node` builds a string from non-literal parts ('built with +', ...), or None."""
-        how, parts = _building(node)
+        how, parts = _building(node, self.consts)
         if how is None or (require_sql and not self._looks_sql(parts)):
             return None
         return how
 
 
-def _building(node: ast.AST) -> tuple[str | None, list[ast.AST]]:
+def _building(node: ast.AST, consts: set[str]) -> tuple[str | None, list[ast.AST]]:
     """(how, the parts whose literal text tells whether it is SQL) when `node` builds a string from
     non-literal parts; (None, []) otherwise."""
     stringish = (ast.JoinedStr, ast.Name)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         parts = _flatten_add(node)
-        if any(not _is_literal(p) for p in parts) and any(
+        if any(not _is_literal(p, consts) for p in parts) and any(
                 _const_str(p) is not None or isinstance(p, stringish) for p in parts):
             return "built with +", parts
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
-        if not _is_literal(node.right) and (_const_str(node.left) is not None or isinstance(node.left, ast.Name)):
+        if not _is_literal(node.right, consts) and (
+                _const_str(node.left) is not None or isinstance(node.left, ast.Name)):
             return "formatted with %", [node.left]
     elif isinstance(node, ast.JoinedStr):
-        if any(isinstance(v, ast.FormattedValue) for v in node.values):
+        if not _is_literal(node, consts):
             return "built with an f-string", list(node.values)
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
         base = node.func.value
-        if (node.args or node.keywords) and (_const_str(base) is not None or isinstance(base, ast.Name)):
+        values = [*node.args, *(k.value for k in node.keywords)]
+        if values and not all(_is_literal(v, consts) for v in values) and (
+                _const_str(base) is not None or isinstance(base, ast.Name)):
             return "formatted with .format()", [base]
     return None, []
 
