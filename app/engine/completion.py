@@ -157,7 +157,8 @@ class CompletionService:
     def warm_up(self) -> None:
         """Pay jedi's cold cost now (imports, sqlalchemy's Connection, builtins, logging) with a
         throw-away completion of each injected kind of name, so the user's first one is fast."""
+        kept = self._last, self._last_items  # details() must still see the user's last list
         for src in ("db.", "log.", "WrongUsernameOrPasswordError(", 'configuration["'):
             self.complete(src, 1, len(src), docs=1)
         self.signatures("callback(", 1, 9)
-        self._last, self._last_items = [], []
+        self._last, self._last_items = kept

@@ -83,3 +83,9 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("CUSTOMDB_CACHE_DIR", str(tmp_path))
     assert app_cache_dir() == tmp_path
     assert CompletionService().cache_dir == tmp_path / "jedi"
+
+
+def test_warm_up_keeps_the_last_list_for_details(service):
+    items = service.complete("db.", 1, 3, docs=0)
+    service.warm_up()
+    assert service.details(names(items).index("execute")).name == "execute"

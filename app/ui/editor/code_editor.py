@@ -141,7 +141,7 @@ class CodeEditor(QPlainTextEdit):
     def set_source(self, text: str) -> None:
         """Open `text`: colours the visible part at once and the rest in short slices, clears
         undo history and the modified flag."""
-        self.highlighter.begin_progressive(0, self._visible_lines() + 20)
+        self.highlighter.begin_progressive(0, self._visible_lines() + 20, text.count("\n") + 1)
         self.setPlainText(text)
         self.document().setModified(False)
 
@@ -308,7 +308,7 @@ class CodeEditor(QPlainTextEdit):
         if new == self._theme:
             return
         self._theme = new
-        self.highlighter.set_theme(new)
+        self.highlighter.set_theme(new, self.firstVisibleBlock().blockNumber())
         self._apply_palette()
         self._refresh_extra_selections()
         self.gutter.update()

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import atexit
 import html
 import itertools
 import queue
@@ -83,6 +84,7 @@ class CompletionEngine(QObject):
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="jedi-completion", daemon=True)
             self._thread.start()
+            atexit.register(self.stop)  # let a running jedi call finish before the interpreter goes
         self._queue.put(request)
 
     def warm_up(self) -> None:
@@ -93,9 +95,10 @@ class CompletionEngine(QObject):
             self.submit(CompletionRequest("warm_up"))
 
     def stop(self) -> None:
+        """End the worker thread (waits up to 3 s for a running request)."""
         if self._thread is not None:
             self._queue.put(None)
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=3)
             self._thread = None
 
     # -- worker thread -----------------------------------------------------------------------------

@@ -159,7 +159,7 @@ class PygmentsHighlighter(QSyntaxHighlighter):
     def theme(self) -> Theme:
         return self._theme
 
-    def set_theme(self, theme: Theme) -> None:
+    def set_theme(self, theme: Theme, first_visible_block: int = 0) -> None:
         """Switch token colours; re-colours progressively (visible part first)."""
         if theme == self._theme:
             return
@@ -167,19 +167,21 @@ class PygmentsHighlighter(QSyntaxHighlighter):
         self._style = get_style_by_name(theme.pygments_style)
         self._formats.clear()
         if self.document() is not None:
-            self.begin_progressive(0)
+            self.begin_progressive(first_visible_block)
             self.rehighlight()
 
-    def begin_progressive(self, first_visible_block: int = 0, visible_blocks: int = 80) -> None:
-        """Call before filling a large document: blocks past the visible ones are coloured later,
-        in slices of about SLICE_S seconds each."""
+    def begin_progressive(self, first_visible_block: int = 0, visible_blocks: int = 80,
+                          block_count: int | None = None) -> None:
+        """Call before filling a document of `block_count` lines (default: the current count):
+        past the visible blocks, colouring happens later in slices of about SLICE_S seconds."""
         doc = self.document()
         self._timer.stop()
-        if doc is not None and doc.blockCount() <= self.SYNC_LIMIT and first_visible_block == 0:
+        count = block_count if block_count is not None else (doc.blockCount() if doc is not None else 0)
+        if count <= self.SYNC_LIMIT:
             self._horizon = 1 << 62
         else:
             self._horizon = first_visible_block + visible_blocks
-        self._timer.start()
+            self._timer.start()
 
     def is_complete(self) -> bool:
         """True when no block is waiting for the progressive pass."""

@@ -1,0 +1,97 @@
+"""Completion in the widget: popup after `db.`, Ctrl+Space, signature help, stale replies dropped."""
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.engine.completion import Completion
+from app.ui.editor.completion import CompletionReply
+
+
+@pytest.fixture
+def editor(qtbot, completion_engine):
+    from app.ui.editor import CodeEditor
+
+    ed = CodeEditor(theme_name="light")
+    qtbot.addWidget(ed)
+    ed.resize(900, 500)
+    ed.configure("login", ["dsn", "api_key"])
+    ed.show()
+    qtbot.waitExposed(ed)
+    return ed
+
+
+def visible_names(popup):
+    return [popup.items[popup.list.item(r).data(Qt.ItemDataRole.UserRole)].name
+            for r in range(popup.list.count()) if not popup.list.item(r).isHidden()]
+
+
+def test_typing_db_dot_opens_the_popup_and_enter_inserts(editor, qtbot):
+    editor.set_source("def login(email, password, callback):\n    ")
+    editor.goto_line(2, 5)
+    qtbot.keyClicks(editor, "db.")
+    popup = editor.completion.popup
+    qtbot.waitUntil(popup.isVisible, timeout=20_000)
+    assert {"execute", "begin", "commit"} <= set(visible_names(popup))
+    qtbot.keyClicks(editor, "execu")  # narrows the list without asking jedi again
+    assert visible_names(popup) == ["execute", "execution_options"]
+    qtbot.waitUntil(lambda: "SQL" in popup.doc.toPlainText(), timeout=10_000)  # doc beside the list
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert not popup.isVisible()
+    assert editor.source().endswith("    db.execute")
+
+
+def test_ctrl_space_completes_error_classes(editor, qtbot):
+    editor.set_source("Wrong")
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    with qtbot.waitSignal(editor.completion.shown, timeout=20_000):
+        qtbot.keyClick(editor, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    assert editor.source() == "WrongUsernameOrPasswordError"
+
+
+def test_configuration_keys_complete_in_the_widget(editor, qtbot):
+    editor.set_source("")
+    qtbot.keyClicks(editor, 'configuration["')
+    with qtbot.waitSignal(editor.completion.shown, timeout=20_000):
+        qtbot.keyClick(editor, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    assert visible_names(editor.completion.popup) == ['"api_key"', '"dsn"']
+    qtbot.keyClick(editor, Qt.Key.Key_Down)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert editor.source() == 'configuration["dsn"'
+
+
+def test_escape_closes_the_popup(editor, qtbot):
+    editor.set_source("")
+    qtbot.keyClicks(editor, "log.")
+    qtbot.waitUntil(editor.completion.popup.isVisible, timeout=20_000)
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert not editor.completion.popup.isVisible()
+    assert editor.source() == "log."
+
+
+def test_open_paren_shows_callbacks_signature_with_the_kinds_contract(editor, qtbot):
+    editor.set_source("")
+    qtbot.keyClicks(editor, "callback(")
+    tip = editor.completion.tip
+    qtbot.waitUntil(tip.isVisible, timeout=20_000)
+    assert "callback(" in tip.text() and "error" in tip.text()
+    qtbot.keyClicks(editor, ")")
+    assert not tip.isVisible()
+
+
+def test_stale_reply_is_dropped(editor, qtbot):
+    controller = editor.completion
+    editor.set_source("db.")
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    stale = controller._request("complete")
+    qtbot.keyClicks(editor, "x")  # the document moves on before the answer arrives
+    controller._on_reply(CompletionReply(stale, [Completion("execute", "function")]))
+    assert controller.stale_dropped == 1
+    assert not controller.popup.isVisible()
+    fresh = controller._request("complete")
+    controller._on_reply(CompletionReply(fresh, [Completion("xor", "function", prefix_len=1)]))
+    assert controller.popup.isVisible()
+    superseded = controller._request("complete")
+    controller._request("complete")  # a newer request of the same editor supersedes it
+    controller._on_reply(CompletionReply(superseded, [Completion("xor", "function", prefix_len=1)]))
+    assert controller.stale_dropped == 2
