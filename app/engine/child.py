@@ -80,11 +80,9 @@ class Child:
                                                     name=f"customdb-child-stderr-{child.pid}")
             child._stderr_thread.start()
             hello = json.dumps({"address": address, "family": family, "authkey": authkey.hex()})
-            try:
+            with contextlib.suppress(OSError):  # stdin stays open: the child exits when it closes
                 child.proc.stdin.write(hello.encode() + b"\n")
-                child.proc.stdin.close()
-            except OSError:
-                pass
+                child.proc.stdin.flush()
             child.conn = child._accept(listener, address, family, authkey)
         except BaseException:
             child.kill()
@@ -164,6 +162,9 @@ class Child:
     def close(self) -> None:
         """Kill the process and release the channel."""
         self.kill()
+        if self.proc is not None and self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
         if self.conn is not None:
             with contextlib.suppress(OSError):
                 self.conn.close()

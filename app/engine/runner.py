@@ -304,9 +304,9 @@ _FAULT_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?
 def _fault_frames(report: str, script_file: str) -> list[dict[str, Any]]:
     """Frames of the crashing thread from a faulthandler report (printed most recent first)."""
     frames: list[dict[str, Any]] = []
-    for block in re.split(r"\n\s*\n", report):
-        if "most recent call first" not in block:
-            continue
+    blocks = [b for b in re.split(r"\n\s*\n", report) if "most recent call first" in b]
+    blocks.sort(key=lambda b: "Current thread" not in b)  # the crashing thread first
+    for block in blocks:
         for line in block.splitlines():
             m = _FAULT_FRAME.match(line)
             if m and not m.group("file").startswith(RUNTIME_DIR):
@@ -314,7 +314,9 @@ def _fault_frames(report: str, script_file: str) -> list[dict[str, Any]]:
                                "line": int(m.group("line")), "library": m.group("file") != script_file})
         if frames:
             break
-    return list(reversed(frames))
+    frames.reverse()
+    first_user = next((i for i, f in enumerate(frames) if f["file"] == script_file), None)
+    return frames[first_user:] if first_user is not None else frames  # from the entry down
 
 
 def _finding(d: Mapping[str, Any]) -> Finding:

@@ -51,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: ARG001 - the flag itsel
         print("customdb runner child: expected the channel on stdin; this mode is started by the IDE",
               file=sys.stderr)
         return 2
+    # The parent keeps our stdin open for our whole life: end of file means it is gone, even while a
+    # script spins in a loop and never reads the channel. Then we go too, instead of lingering.
+    lifeline = os.dup(0)
+    threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True, name="customdb-lifeline").start()
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
@@ -76,6 +80,15 @@ def main(argv: list[str] | None = None) -> int:  # noqa: ARG001 - the flag itsel
     code = serve(conn, channel, runner)
     crash_stream.flush()
     os._exit(code)  # never wait for threads a script left behind
+
+
+def _exit_with_parent(fd: int) -> None:
+    try:
+        while os.read(fd, 1024):
+            pass
+    except OSError:
+        pass
+    os._exit(0)
 
 
 def serve(conn: Any, channel: Channel, runner: Any) -> int:
