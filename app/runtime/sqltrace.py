@@ -83,6 +83,15 @@ class SqlTracer:
         event.listen(Engine, "commit", self._commit)
         event.listen(Engine, "rollback", self._rollback)
 
+    def uninstall(self) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        for name, fn in (("before_cursor_execute", self._before), ("after_cursor_execute", self._after),
+                         ("handle_error", self._error), ("begin", self._begin), ("commit", self._commit),
+                         ("rollback", self._rollback)):
+            event.remove(Engine, name, fn)
+
     # -- listeners ---------------------------------------------------------------------------------
     def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
         if self.current is not None:
