@@ -107,7 +107,7 @@ class Watchdog:
             self._timer = None
 
     def _fire(self, name: str, seconds: float) -> None:
-        self.report.line(f"FAIL {name}: no answer within {seconds:.0f} s (hung?)")
+        self.report.line(f"FAIL {name}: no answer within {seconds:g} s (hung?)")
         self.report.line(f"smoke test: {self.report.passed} passed, {self.report.failed} failed")
         with contextlib.suppress(Exception):
             self.on_timeout()
