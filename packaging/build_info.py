@@ -74,8 +74,9 @@ def info_plist(version: str) -> dict[str, object]:
     return {
         "CFBundleName": APP_NAME,
         "CFBundleDisplayName": APP_NAME,
+        # Apple allows only "one to three period-separated integers" in both: 1.2.3rc1 -> 1.2.3.
         "CFBundleShortVersionString": short,
-        "CFBundleVersion": version,
+        "CFBundleVersion": short,
         "LSMinimumSystemVersion": MACOS_MINIMUM,
         "NSHighResolutionCapable": True,
         "NSRequiresAquaSystemAppearance": False,  # follow the system's dark mode

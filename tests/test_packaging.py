@@ -163,7 +163,7 @@ def test_entitlements_plist_is_well_formed_and_only_grants_runtime_exceptions():
 def test_info_plist_round_trips_and_declares_the_bundle_type(info):
     plist = plistlib.loads(plistlib.dumps(info.info_plist("1.4.2rc1")))
     assert plist["CFBundleShortVersionString"] == "1.4.2"
-    assert plist["CFBundleVersion"] == "1.4.2rc1"
+    assert plist["CFBundleVersion"] == "1.4.2"  # Apple: integers and periods only
     assert plist["NSHighResolutionCapable"] is True
     assert re.fullmatch(r"\d+\.\d+", plist["LSMinimumSystemVersion"])
     exported = {t["UTTypeIdentifier"]: t for t in plist["UTExportedTypeDeclarations"]}
