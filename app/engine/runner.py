@@ -81,6 +81,8 @@ class RunnerClient:
         self._stopping = False
         self._run_counter = 0
         self._lint_cache: dict[tuple[str, str], list[Finding]] = {}
+        self._url_cache: tuple[tuple, str] | None = None
+        self._filenames: dict[tuple[str, str], str] = {}
         if use_spare:
             spare_pool().ensure()
 
@@ -115,7 +117,7 @@ class RunnerClient:
             source = path.read_text(encoding="utf-8")
         arguments, context = build_arguments(k, input, self.project.context_object)
         config = configuration_for(self.project)
-        url = url_for(self.project, database)
+        url = self._url(database)
         secrets = frozenset(config.secret_values)
         static = self._lint(key, source)
         timeout = float(timeout if timeout is not None else self.project.timeout_s)
@@ -124,7 +126,7 @@ class RunnerClient:
             self._run_counter += 1
             run_id = self._run_counter
             command = {
-                "cmd": "run", "run": run_id, "key": key, "filename": str(self.project.script_path(key).resolve()),
+                "cmd": "run", "run": run_id, "key": key, "filename": self._filename(key),
                 "source": source, "args": arguments, "context": context,
                 "context_enabled": self.project.context_object, "commit": bool(commit),
                 "configuration": dict(config.values), "secrets": sorted(secrets), "database_url": url,
@@ -180,6 +182,21 @@ class RunnerClient:
         except KeyError as e:
             raise RunInputError(str(e.args[0])) from None
 
+    def _url(self, override: str | None) -> str:
+        """The database URL, resolved once per setting (the password is looked up again after recycle())."""
+        cache_key = (self.project.database_url, str(self.project.root), override)
+        if self._url_cache is None or self._url_cache[0] != cache_key:
+            self._url_cache = (cache_key, url_for(self.project, override))
+        return self._url_cache[1]
+
+    def _filename(self, key: str) -> str:
+        """The real path of scripts/<key>.py: what tracebacks (and the debugger) name."""
+        cache_key = (str(self.project.root), key)
+        name = self._filenames.get(cache_key)
+        if name is None:
+            name = self._filenames[cache_key] = str(self.project.script_path(key).resolve())
+        return name
+
     def _lint(self, key: str, source: str) -> list[Finding]:
         cache_key = (key, source)
         hit = self._lint_cache.get(cache_key)
@@ -190,6 +207,7 @@ class RunnerClient:
         return list(hit)
 
     def _drop_child(self) -> None:
+        self._url_cache = None
         with self._child_lock:
             child, self._child = self._child, None
         if child is not None:
@@ -217,52 +235,31 @@ class RunnerClient:
     def _exchange(self, child: Child, command: dict[str, Any], timeout: float,
                   on_event: Callable[[dict[str, Any]], None] | None, secrets: frozenset[str],
                   started: float) -> RunResult:
-        key, run_id = command["key"], command["run"]
+        key = command["key"]
         deadline = time.monotonic() + timeout
-        logs: list[dict[str, str]] = []
-        sql: list[dict[str, Any]] = []
-        log_size = 0
-        log_limit = self.log_cap + _PARENT_LOG_SLACK
+        events = _Collector(command["run"], self.log_cap + _PARENT_LOG_SLACK, secrets, on_event)
         try:
             child.send(command)
             while True:
                 message = child.receive(deadline - time.monotonic())
                 if message is None:
-                    return self._timed_out(child, key, timeout, logs, sql, started)
-                if message.get("run") != run_id:
-                    continue  # `ready`, or a late line of an earlier run
-                event = message.get("ev")
-                if event == "log":
-                    text = str(message.get("text", ""))
-                    log_size += len(text) + 1
-                    if log_size > log_limit:
-                        continue
-                    line = {"stream": str(message.get("stream", "stdout")), "text": _mask_text(text, secrets)}
-                    logs.append(line)
-                    if on_event is not None:
-                        on_event({"type": "log", **line})
-                elif event == "sql":
-                    if len(sql) >= _MAX_SQL:
-                        continue
-                    entry = _mask_data({k: message.get(k) for k in
-                                        ("statement", "params", "duration_ms", "rows", "error")}, secrets)
-                    sql.append(entry)
-                    if on_event is not None:
-                        on_event({"type": "sql", **entry})
-                elif event == "done":
-                    result = RunResult(
-                        key, message.get("outcome", "error"), message.get("result"), message.get("error"),
-                        [_finding(f) for f in message.get("findings") or ()], logs, sql,
-                        message.get("log_event"), message.get("duration_ms"), bool(message.get("committed")))
-                    if message.get("exit"):
-                        self._drop_child()  # sys.exit / MemoryError: the container ends, like on the platform
-                        if self.use_spare:
-                            spare_pool().ensure()
-                    else:
-                        self._set_state("idle")
-                    return result
+                    return self._timed_out(child, key, timeout, events.logs, events.sql, started)
+                done = events.take(message)
+                if done is None:
+                    continue
+                result = RunResult(
+                    key, done.get("outcome", "error"), done.get("result"), done.get("error"),
+                    [_finding(f) for f in done.get("findings") or ()], events.logs, events.sql,
+                    done.get("log_event"), done.get("duration_ms"), bool(done.get("committed")))
+                if done.get("exit"):
+                    self._drop_child()  # sys.exit / MemoryError: the container ends, like on the platform
+                    if self.use_spare:
+                        spare_pool().ensure()
+                else:
+                    self._set_state("idle")
+                return result
         except (EOFError, OSError):
-            return self._died(child, key, logs, sql, started)
+            return self._died(child, key, events.logs, events.sql, started)
 
     def _timed_out(self, child: Child, key: str, timeout: float, logs: list, sql: list,
                    started: float) -> RunResult:
@@ -294,6 +291,55 @@ class RunnerClient:
         return RunResult(key, "crashed", error={"type": "Crashed", "message": message,
                                                 "traceback": _fault_frames(report, path)},
                          logs=logs, sql=sql, duration_ms=_elapsed(started))
+
+
+class _Collector:
+    """The run's streamed events: kept (capped, masked again) and handed to on_event as they come."""
+
+    def __init__(self, run_id: int, log_limit: int, secrets: frozenset[str],
+                 on_event: Callable[[dict[str, Any]], None] | None):
+        self.run_id = run_id
+        self.log_limit = log_limit
+        self.secrets = secrets
+        self.on_event = on_event
+        self.logs: list[dict[str, str]] = []
+        self.sql: list[dict[str, Any]] = []
+        self.log_size = 0
+
+    def take(self, message: dict[str, Any]) -> dict[str, Any] | None:
+        """Handle one message (or batch); returns the run's `done` event when it is in there."""
+        events = message.get("events") if message.get("ev") == "batch" else [message]
+        done = None
+        for event in events or ():
+            if not isinstance(event, dict) or event.get("run") != self.run_id:
+                continue  # `ready`, or a late line of an earlier run
+            kind_ = event.get("ev")
+            if kind_ == "log":
+                self._log(event)
+            elif kind_ == "sql":
+                self._sql(event)
+            elif kind_ == "done":
+                done = event
+        return done
+
+    def _log(self, event: dict[str, Any]) -> None:
+        text = str(event.get("text", ""))
+        self.log_size += len(text) + 1
+        if self.log_size > self.log_limit:
+            return
+        line = {"stream": str(event.get("stream", "stdout")), "text": _mask_text(text, self.secrets)}
+        self.logs.append(line)
+        if self.on_event is not None:
+            self.on_event({"type": "log", **line})
+
+    def _sql(self, event: dict[str, Any]) -> None:
+        if len(self.sql) >= _MAX_SQL:
+            return
+        entry = _mask_data({k: event.get(k) for k in ("statement", "params", "duration_ms", "rows", "error")},
+                           self.secrets)
+        self.sql.append(entry)
+        if self.on_event is not None:
+            self.on_event({"type": "sql", **entry})
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import io
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,16 +27,60 @@ _LINE_CAP = 64 * 1024  # a line longer than this is cut into pieces, so one endl
 
 
 class Channel:
-    """The connection to the parent, shared by every thread that reports."""
+    """The connection to the parent, shared by every thread that reports.
+
+    Run events (log lines, SQL entries) are `post`ed: queued and sent as one `batch` message every
+    few milliseconds, when the queue grows, or together with the next `send` (the run's `done`).
+    A short run thus costs one message instead of one per line, while a long run still streams.
+    """
+
+    FLUSH_INTERVAL_S = 0.02
+    MAX_QUEUED = 256
 
     def __init__(self, conn: Any):
         self._conn = conn
         self._lock = threading.Lock()
+        self._outbox: list[dict[str, Any]] = []
+        self._streaming = threading.Event()
+        threading.Thread(target=self._flusher, name="customdb-flusher", daemon=True).start()
 
     def send(self, message: dict[str, Any]) -> None:
-        data = encode(message)
+        """Send now, after (and together with) anything queued."""
         with self._lock:
-            self._conn.send_bytes(data)
+            if self._outbox:
+                self._outbox.append(message)
+                message = {"ev": "batch", "events": self._outbox}
+                self._outbox = []
+            self._conn.send_bytes(encode(message))
+
+    def post(self, message: dict[str, Any]) -> None:
+        """Queue a run event; it reaches the parent within FLUSH_INTERVAL_S."""
+        with self._lock:
+            self._outbox.append(message)
+            if len(self._outbox) >= self.MAX_QUEUED:
+                self._flush_locked()
+
+    def streaming(self, on: bool) -> None:
+        """The flusher only wakes up while a run is going on."""
+        if on:
+            self._streaming.set()
+        else:
+            self._streaming.clear()
+
+    def _flush_locked(self) -> None:
+        if self._outbox:
+            batch, self._outbox = self._outbox, []
+            self._conn.send_bytes(encode({"ev": "batch", "events": batch}))
+
+    def _flusher(self) -> None:
+        while True:
+            self._streaming.wait()
+            time.sleep(self.FLUSH_INTERVAL_S)
+            with self._lock:
+                try:
+                    self._flush_locked()
+                except OSError:  # the parent went away: the main loop notices and exits
+                    return
 
 
 class RunOutput:
@@ -77,7 +122,7 @@ class RunOutput:
             else:
                 self.used += size
                 message = {"ev": "log", "run": run_id, "stream": stream, "text": self.masker.text(text)}
-            self.channel.send(message)
+            self.channel.post(message)
 
 
 class LineWriter(io.TextIOBase):

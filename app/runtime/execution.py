@@ -112,7 +112,8 @@ class ScriptRunner:
         masker = Masker(secrets)
         passwords = [args.get(p) for p in ("password", "new_password") if isinstance(args.get(p), str)]
         self.output.start(run_id, int(command.get("log_cap") or DEFAULT_LOG_CAP), masker)
-        trace = RunTrace(run_id, self.channel.send, masker, passwords)
+        trace = RunTrace(run_id, self.channel.post, masker, passwords)
+        self.channel.streaming(True)
         self.tracer.current = trace
         limit = sys.getrecursionlimit()
         exit_code: int | None = None
@@ -130,6 +131,7 @@ class ScriptRunner:
             self.output.emit("stderr", f"[SQL trace truncated: {trace.dropped} more statements were not traced]")
         self.capture.finish_run()
         self.output.stop()
+        self.channel.streaming(False)
         self.channel.send({"ev": "done", "run": run_id, **report, "exit": exit_code is not None})
         return exit_code
 

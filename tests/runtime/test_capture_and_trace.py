@@ -18,6 +18,31 @@ class FakeChannel:
     def send(self, message):
         self.sent.append(message)
 
+    post = send
+
+
+def test_channel_batches_posted_events_with_the_next_send():
+    from app.runtime.capture import Channel
+    from app.runtime.protocol import decode
+
+    class Conn:
+        def __init__(self):
+            self.messages = []
+
+        def send_bytes(self, data):
+            self.messages.append(decode(data))
+
+    conn = Conn()
+    channel = Channel(conn)
+    channel.post({"ev": "log", "run": 1, "text": "a"})
+    channel.post({"ev": "sql", "run": 1, "statement": "SELECT 1"})
+    channel.send({"ev": "done", "run": 1})
+    assert conn.messages == [{"ev": "batch", "events": [
+        {"ev": "log", "run": 1, "text": "a"}, {"ev": "sql", "run": 1, "statement": "SELECT 1"},
+        {"ev": "done", "run": 1}]}]
+    channel.send({"ev": "pong"})
+    assert conn.messages[-1] == {"ev": "pong"}
+
 
 def test_line_writer_emits_complete_lines_for_the_current_run_only():
     channel = FakeChannel()
