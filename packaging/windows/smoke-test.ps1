@@ -4,6 +4,7 @@
 # (with a time limit: a hung bundle must fail the build, not stall it).
 param([Parameter(Mandatory = $true)][string]$Exe, [int]$TimeoutSeconds = 300)
 $ErrorActionPreference = "Stop"
+$Exe = (Resolve-Path $Exe).Path  # Start-Process wants a full path
 $report = Join-Path ([System.IO.Path]::GetTempPath()) ("smoke-" + [guid]::NewGuid() + ".txt")
 $p = Start-Process -FilePath $Exe -PassThru -ArgumentList "--smoke-test", "--report", "`"$report`""
 $null = $p.Handle  # keep the handle open, or ExitCode is empty after the process ends
