@@ -188,6 +188,11 @@ class Smoke:
             raise RuntimeError(f"`db.` did not offer execute (got {shown}){why}")
         import jedi
 
+        # jedi runs this file as a script to complete against another interpreter (a project's
+        # venv); in a bundle it exists only if the spec collected jedi's .py files.
+        helper = Path(jedi.__file__).parent / "inference" / "compiled" / "subprocess" / "__main__.py"
+        if not helper.is_file():
+            raise RuntimeError(f"{helper} is missing: completion against a project's venv would fail")
         return f"`db.` -> {len(names)} names incl. execute (jedi {jedi.__version__})"
 
     def check_runner(self) -> str:
