@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 from app.domain.scripts import SCRIPT_KINDS, kind_for_function_name
 from app.domain.traces.model import PYTHON, Frame, Suggestion, Trace
@@ -12,6 +13,7 @@ _SCRIPT_EXTENSIONS = {"py", "pyw", "js", "mjs", "cjs", "ts"}
 _SEP = re.compile(r"[\\/]")
 
 
+@lru_cache(maxsize=1024)
 def key_for_file(file: str | None) -> str | None:
     """The script a file name stands for: `login.py`, `get_user.js`, `getUser.js`, `getByEmail.js`…"""
     if not file:
@@ -22,15 +24,19 @@ def key_for_file(file: str | None) -> str | None:
         return None
     if stem in SCRIPT_KINDS:
         return stem
-    k = kind_for_function_name(stem)
+    return _key_for_name(stem)
+
+
+@lru_cache(maxsize=1024)
+def _key_for_name(name: str) -> str | None:
+    k = kind_for_function_name(name)
     return k.key if k else None
 
 
 def key_for_function(frame: Frame) -> str | None:
     if frame.anonymous or not frame.function or frame.function.startswith("<"):
         return None
-    k = kind_for_function_name(frame.base_name)
-    return k.key if k else None
+    return _key_for_name(frame.base_name)
 
 
 def assign_scripts(trace: Trace, script: str | None = None,
@@ -45,15 +51,18 @@ def assign_scripts(trace: Trace, script: str | None = None,
         for f in frames:
             f.script = script
     else:
+        by_file: dict[str, str | None] = {}  # file -> its one script (None when several)
+        unmapped = []
         for f in frames:
-            f.script = key_for_file(f.file) or key_for_function(f)
-        by_file: dict[str, set[str]] = {}
-        for f in frames:
-            if f.script and f.file:
-                by_file.setdefault(f.file, set()).add(f.script)
-        for f in frames:
-            if f.script is None and f.file and len(by_file.get(f.file, ())) == 1:
-                f.script = next(iter(by_file[f.file]))
+            key = key_for_file(f.file) or key_for_function(f)
+            f.script = key
+            if key is None:
+                unmapped.append(f)
+            elif f.file:
+                by_file[f.file] = key if by_file.get(f.file, key) == key else None
+        for f in unmapped:
+            if f.file:
+                f.script = by_file.get(f.file)
     if sources:
         lines_of: dict[str, list[str]] = {}
         for f in frames:

@@ -8,7 +8,7 @@ PYTHON = "python"
 JAVASCRIPT = "javascript"
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     function: str | None  # as printed (JS `Object.<anonymous>`, Python `<lambda>`); None when unnamed
     file: str | None
@@ -36,7 +36,7 @@ class Frame:
         return d
 
 
-@dataclass
+@dataclass(slots=True)
 class Suggestion:
     script: str
     recommended_name: str
@@ -48,7 +48,7 @@ class Suggestion:
                 "reason": self.reason, "frame": self.frame}
 
 
-@dataclass
+@dataclass(slots=True)
 class Trace:
     language: str  # "python" | "javascript"
     exception_type: str

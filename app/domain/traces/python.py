@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from app.domain.traces.lines import iter_lines
 from app.domain.traces.model import PYTHON, Frame, Trace
 
 FRAME = re.compile(r'^(?P<indent>[ \t]*)File "(?P<file>[^"]*)", line (?P<line>\d{1,9})(?:, in (?P<func>.+?))?[ \t]*$')
 _EXC = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?::[ \t]?(?P<msg>.*))?$")
+_FAST_FRAME = re.compile(
+    r'([ \t]*)File "([^"\n]*)", line (\d{1,9})(?:, in ([^\n]*?))?[ \t]*\n'
+    r'(?:\1[ \t]+(?!File ")([^ \t\n][^\n]*?)[ \t]*\n(?:[ \t]*[~^][~^ \t]*\n)*)?')
 _MARKERS = re.compile(r"^[ \t]*[~^]+[ \t~^]*$")  # caret lines under the failing expression
 _SKIP = re.compile(r"^[ \t]*(?:\[Previous line repeated \d+ more times?\]|\.\.\.<\d+ lines?>\.\.\.)")
 _EXC_WORDS = ("Error", "Exception", "Exit", "Interrupt", "Iteration", "Warning", "Group")
@@ -19,6 +23,7 @@ _STDLIB = re.compile(r"/lib(?:64)?/(?:python|pypy)\d*(?:\.\d+)?t?/")
 _WINDOWS_STDLIB = re.compile(r"^[A-Za-z]:/.*/Lib/")
 
 
+@lru_cache(maxsize=4096)
 def is_library(path: str) -> bool:
     """site-packages, dist-packages, the standard library and frozen modules."""
     p = path.replace("\\", "/")
@@ -47,7 +52,7 @@ def _exception_line(body: str, right_after_frame: bool) -> tuple[str, str] | Non
     return m.group("type"), (m.group("msg") or "").strip()
 
 
-def parse_block(text: str, start: int, strip: Callable[[str], str],
+def parse_block(text: str, start: int, strip: Callable[[str], str] | None,
                 headerless: bool = False) -> tuple[Trace | None, int]:
     """Parse frames and the exception line from `start` (the line after the header, or the first
     frame line of a headerless SyntaxError block). Returns the trace and the offset after it."""
@@ -56,22 +61,33 @@ def parse_block(text: str, start: int, strip: Callable[[str], str],
     right_after_frame = False
     exc: tuple[str, str] | None = None
     end = start
-    for raw, nxt in iter_lines(text, start):
-        s = strip(raw).rstrip()
-        body = s.strip()
+    if strip is None:  # fast path: each frame with its source and caret lines in one C call
+        match = _FAST_FRAME.match
+        m = match(text, start)
+        while m is not None:
+            func, file, source = m.group(4, 2, 5)
+            frames.append(Frame(func, file, int(m.group(3)), None, func == "<lambda>", is_library(file),
+                                text=source))
+            frame_indent = len(m.group(1))
+            end = m.end()
+            m = match(text, end)
+        right_after_frame = bool(frames) and frames[-1].text is None
+    for raw, nxt in iter_lines(text, end):
+        s = (strip(raw) if strip else raw).rstrip()
+        body = s.lstrip()
         if not body:
             break
-        m = FRAME.match(s)
+        m = FRAME.match(s) if body.startswith("File ") else None
         if m:
             frames.append(_frame(m))
             frame_indent = len(m.group("indent"))
             right_after_frame = True
             end = nxt
             continue
-        if _MARKERS.match(s) or _SKIP.match(s):
+        if body[0] in "^~[." and (_MARKERS.match(s) or _SKIP.match(s)):
             end = nxt
             continue
-        indent = len(s) - len(s.lstrip())
+        indent = len(s) - len(body)
         if frames and indent > frame_indent:  # the quoted source line (or more of it, 3.13+)
             if frames[-1].text is None:
                 frames[-1].text = body

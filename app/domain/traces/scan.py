@@ -1,22 +1,29 @@
 """Find every trace in a text: plain tracebacks, stacks behind log prefixes, and stacks escaped
 inside JSON strings (JSON lines or a pretty-printed JSON export).
 
-The scanner jumps between a handful of literal anchors with `str.find` (C speed) and hands each
-candidate to the language parser, so the cost is proportional to the traces, not to the noise.
+The scanner jumps between two literal-led anchors (the Python header, and an indented `at ` /
+`File "` frame line) with regex searches that skip ahead at C speed, and hands each candidate to
+the language parser, so the cost is proportional to the traces, not to the noise. A V8 stack must
+be indented as Node prints it; its continuation lines may lose the indentation.
 """
 
 from __future__ import annotations
 
-import json
 import re
+from json.decoder import scanstring
 
 from app.domain.traces import python, v8
-from app.domain.traces.lines import line_bounds, prefix_stripper
+from app.domain.traces.lines import prefix_key, prefix_stripper
 from app.domain.traces.model import Trace
 
 _PY_HEADER = "Traceback (most recent call last)"
 _GROUP = "Exception Group "
-_ANCHORS = (_PY_HEADER, 'File "', 'File \\"', "  at ", "\tat ", "\nat ")
+# Each anchor is found by its own search: a pattern that starts with a literal lets the regex
+# engine skip ahead at C speed, where one combined alternation would test every position.
+_PY = re.compile(re.escape(_PY_HEADER))
+# a frame line as both languages indent it: "    at …" and '  File "…' (also behind a log prefix
+# or inside a JSON string); one literal-led search finds both
+_FRAME = re.compile(r'  (?:at |File \\?")')
 _ESCAPED = re.compile(r'\\n(?:[ \t]*at |[ \t]*File \\"|[ \t]*Traceback )'
                       r'|Traceback \(most recent call last\):\\n|File \\"[^"]*?\\", line \d+\\n')
 _JSON_STRING = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"')
@@ -28,56 +35,60 @@ def scan(text: str, depth: int = 0) -> list[Trace]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     traces: list[Trace] = []
-    nxt = {a: _find(text, a, 0) for a in _ANCHORS}  # next offset of each anchor's own line text
-    if text.startswith("at "):
-        nxt["\nat "] = 0
+    py_search, frame_search = _PY.search, _FRAME.search
+    m = py_search(text)
+    py = m.start() if m else _NONE
+    m = frame_search(text)
+    frame = 0 if text.startswith(("at ", 'File "')) else m.start() + 2 if m else _NONE
     pos = 0
-    while True:
-        best, anchor = -1, ""
-        for a, p in nxt.items():
-            if 0 <= p < pos:
-                p = nxt[a] = _find(text, a, pos)
-            if p >= 0 and (best < 0 or p < best):
-                best, anchor = p, a
-        if best < 0:
+    while True:  # always handle the nearest anchor; re-search an anchor once it falls behind pos
+        if py < pos:
+            m = py_search(text, pos)
+            py = m.start() if m else _NONE
+        if frame < pos:
+            m = frame_search(text, max(pos - 2, 0))
+            frame = m.start() + 2 if m else _NONE
+            if frame < pos:  # matched just before pos: look further
+                m = frame_search(text, pos)
+                frame = m.start() + 2 if m else _NONE
+        if py == frame == _NONE:
             return traces
-        found, end = _at_anchor(text, best, anchor, pos, depth)
-        traces.extend(found)
-        pos = max(end, best + 1)
+        if py <= frame:
+            p, kind = py, "py"
+        else:
+            p, kind = frame, ("at" if text.startswith("a", frame) else "file")
+        end = _at_anchor(text, p, kind, pos, depth, traces)
+        pos = max(end, p + 1)
 
 
-def _find(text: str, anchor: str, pos: int) -> int:
-    """Offset of the next anchor at or after pos, -1 if none; for "\\nat " the offset of the "at"."""
-    if anchor == "\nat ":
-        i = text.find(anchor, max(pos - 1, 0))
-        return -1 if i < 0 else i + 1
-    return text.find(anchor, pos)
+_NONE = 1 << 62  # "no further anchor": larger than any offset
 
 
-_AT_OFFSET = {"  at ": 2, "\tat ": 1, "\nat ": 0}
-
-
-def _at_anchor(text: str, p: int, anchor: str, floor: int, depth: int) -> tuple[list[Trace], int]:
-    """Parse what the anchor at offset p starts; returns the traces and the offset consumed to."""
-    ls, le = line_bounds(text, p)
+def _at_anchor(text: str, p: int, kind: str, floor: int, depth: int, out: list[Trace]) -> int:
+    """Parse what the anchor at offset p starts, appending to `out`; returns the offset consumed to."""
+    ls = text.rfind("\n", 0, p) + 1
+    le = text.find("\n", p)
+    if le < 0:
+        le = len(text)
     line = text[ls:le]
     if "\\n" in line and depth < MAX_DEPTH and _ESCAPED.search(line):
-        return _escaped(line, depth), le + 1
-    if anchor == _PY_HEADER:
-        prefix = line[:p - ls]
+        out.extend(_escaped(line, depth))
+        return le + 1
+    prefix = line[:p - ls]
+    if kind == "py":
         if prefix.endswith(_GROUP):
             prefix = prefix[:-len(_GROUP)]
         trace, end = python.parse_block(text, le + 1, prefix_stripper(prefix))
-        return ([trace] if trace else []), max(end, le + 1)
-    if anchor == 'File "':
-        prefix = line[:p - ls].rstrip(" \t")
-        trace, end = python.parse_block(text, ls, prefix_stripper(prefix), headerless=True)
-        return ([trace] if trace else []), end
-    if anchor not in _AT_OFFSET:  # an escaped anchor on a line that is not JSON after all
-        return [], p + 1
-    prefix = line[:p - ls + _AT_OFFSET[anchor]].rstrip(" \t")
-    trace, end = v8.parse_block(text, ls, floor, prefix_stripper(prefix))
-    return ([trace] if trace else []), end
+        end = max(end, le + 1)
+    elif kind == "file":
+        if not text.startswith('File "', p):  # an escaped frame on a line that is not JSON after all
+            return p + 1
+        trace, end = python.parse_block(text, ls, prefix_stripper(prefix.rstrip(" \t")), headerless=True)
+    else:
+        trace, end = v8.parse_block(text, ls, floor, prefix_key(prefix.rstrip(" \t")))
+    if trace is not None:
+        out.append(trace)
+    return end
 
 
 def _escaped(line: str, depth: int) -> list[Trace]:
@@ -88,7 +99,7 @@ def _escaped(line: str, depth: int) -> list[Trace]:
         if "\\n" not in body:
             continue
         try:
-            value = json.loads(f'"{body}"')
+            value = scanstring(line, m.start(1))[0]  # the JSON decoder's own C string scanner
         except ValueError:
             value = _unescape(body)
         traces.extend(scan(value, depth + 1))

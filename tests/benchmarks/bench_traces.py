@@ -1,0 +1,102 @@
+"""Trace analysis of a 10 MB log with thousands of traces among noise, against a plain
+`for line in f` loop matching one regex per line over the same file (target: at least a quarter
+of its speed, i.e. a ratio <= 4)."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import statistics
+import tempfile
+from pathlib import Path
+
+from tests.benchmarks import measure, report
+
+TARGET_BYTES = 10 * 1024 * 1024
+NOISE = [
+    "{ts} INFO  [http] GET /health 200 1ms",
+    "{ts} INFO  [sync] migrating user {n} of 2000 at {ts}",
+    "{ts} DEBUG [db] pool checkout took {n}ms, 3 idle, 7 in use, waiting at queue position 0",
+    '{ts} INFO  [audit] {{"event": "login", "user": "u{n}@example.com", "ok": true, "note": "a\\nb"}}',
+    "{ts} WARN  [sync] slow query ({n} ms): SELECT id, email FROM users WHERE email = :e",
+]
+PY_TRACE = """{ts} ERROR [runner] script failed
+Traceback (most recent call last):
+  File "/srv/acme/runner.py", line 41, in main
+    entry(email, callback)
+  File "/srv/acme/scripts/get_user.py", line {n}, in fetch
+    row = lookup(email)
+          ^^^^^^^^^^^^^
+  File "/srv/acme/scripts/get_user.py", line 4, in lookup
+    return db.execute(q, {{"e": email}}).one()
+  File "/srv/acme/.venv/lib/python3.11/site-packages/sqlalchemy/engine/result.py", line 1793, in one
+    return self._only_one_row(
+sqlalchemy.exc.NoResultFound: No row was found when one was required"""
+JS_TRACE = """{ts} ERROR [webtask] TypeError: Cannot read properties of undefined (reading 'id')
+{ts} ERROR [webtask]     at /data/io/node18/52f1/webtask.js:{n}:31
+{ts} ERROR [webtask]     at Query.<anonymous> (/data/io/node18/52f1/webtask.js:9:7)
+{ts} ERROR [webtask]     at Query.handleReadyForQuery (/data/node_modules/pg/lib/query.js:139:14)
+{ts} ERROR [webtask]     at process.processTicksAndRejections (node:internal/process/task_queues:95:5)"""
+
+
+def json_trace(ts: str, n: int) -> str:
+    stack = (f"Error: boom\n    at getByEmail (/data/get_user.js:{n}:9)\n    at /data/webtask.js:3:3\n"
+             "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)")
+    return json.dumps({"time": ts, "level": "error", "stack": stack})
+
+
+def generate(path: Path, seed: int = 7) -> int:
+    """Write the log; returns how many traces it holds."""
+    rng = random.Random(seed)
+    size, traces, parts = 0, 0, []
+    while size < TARGET_BYTES:
+        ts = f"2026-11-24T{rng.randrange(24):02}:{rng.randrange(60):02}:{rng.randrange(60):02}.{rng.randrange(10**6):06}Z"
+        if rng.random() < 0.025:
+            n = rng.randrange(1, 400)
+            template = rng.choice([PY_TRACE, JS_TRACE, None])
+            chunk = json_trace(ts, n) if template is None else template.format(ts=ts, n=n)
+            traces += 1
+        else:
+            chunk = rng.choice(NOISE).format(ts=ts, n=rng.randrange(10000))
+        parts.append(chunk)
+        size += len(chunk) + 1
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    return traces
+
+
+def main() -> None:
+    from app.domain.traces import analyze
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "big.log"
+        expected = generate(log)
+        baseline_rx = re.compile(r"^\s+at |Traceback \(most recent call last\)")
+
+        def baseline() -> int:
+            hits = 0
+            with open(log, encoding="utf-8") as f:
+                for line in f:
+                    if baseline_rx.match(line):
+                        hits += 1
+            return hits
+
+        def parse() -> int:
+            return len(analyze(log.read_bytes().decode("utf-8")))  # as `customdb trace` reads
+
+        found = parse()
+        print(f"{log.stat().st_size / 1e6:.1f} MB, {expected} traces written, {found} found")
+        if found != expected:
+            raise SystemExit(f"trace benchmark: found {found} traces, expected {expected}")
+        # alternate the two so a busy machine slows both alike; medians of each
+        base_runs, value_runs = [], []
+        for _ in range(9):
+            base_runs.append(measure(baseline, repeat=1))
+            value_runs.append(measure(parse, repeat=1))
+        base, value = statistics.median(base_runs), statistics.median(value_runs)
+        report("trace analysis of a 10 MB log", value, base, target_ratio=4.0,
+               baseline_name="for-line regex loop")
+
+
+if __name__ == "__main__":
+    main()
