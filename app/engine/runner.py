@@ -79,6 +79,7 @@ class RunnerClient:
         self._run_lock = threading.Lock()
         self._child_lock = threading.Lock()
         self._stopping = False
+        self._active = False  # a run() is between its start and its result
         self._run_counter = 0
         self._lint_cache: dict[tuple[str, str], list[Finding]] = {}
         self._url_cache: tuple[tuple, str] | None = None
@@ -123,6 +124,7 @@ class RunnerClient:
         timeout = float(timeout if timeout is not None else self.project.timeout_s)
         with self._run_lock:
             self._stopping = False
+            self._active = True
             self._run_counter += 1
             run_id = self._run_counter
             command = {
@@ -137,12 +139,18 @@ class RunnerClient:
             try:
                 child = self._acquire()
             except ChildStartError as e:
+                self._active = False
                 self._set_state("dead")
                 return RunResult(key, "crashed", error={"type": "ChildStartError", "message": str(e),
                                                         "traceback": []}, findings=static)
             self._set_state("running")
-            result = self._exchange(child, command, timeout, on_event, secrets, started)
+            if self._stopping:  # stop() came while the child was starting: nothing ran yet
+                self._set_state("idle")
+                result = _stopped(key, [], [], started)
+            else:
+                result = self._exchange(child, command, timeout, on_event, secrets, started)
             self._last_used = time.monotonic()
+            self._active = False
         result.findings = _dedupe([*static, *result.findings,
                                    *trace_findings(key, self.project.mode, result.outcome, result.sql)])
         return _masked(result, secrets)
@@ -150,14 +158,16 @@ class RunnerClient:
     def stop(self) -> None:
         """End the current run now (from any thread): the child is killed and replaced."""
         with self._child_lock:
-            child = self._child
-            if child is None or self.state != "running":
+            if not self._active:
                 return
             self._stopping = True
-        child.kill()
+            child = self._child if self.state == "running" else None
+        if child is not None:
+            child.kill()
 
     def recycle(self) -> None:
         """Throw the container away: global_, engines and compiled scripts go with the child."""
+        self._end_debug_session()
         with self._run_lock:
             self._drop_child()
             if self.use_spare:
@@ -165,9 +175,16 @@ class RunnerClient:
 
     def close(self) -> None:
         """End the child (a running script is killed). The client can still run again afterwards."""
+        self._end_debug_session()
         self.stop()
         with self._run_lock:
             self._drop_child()
+
+    def _end_debug_session(self) -> None:
+        """A paused debugger holds the run lock: end it first (app/engine/debug_session.py sets this)."""
+        session = getattr(self, "debug_session", None)
+        if session is not None:
+            session.close()
 
     def __enter__(self) -> RunnerClient:
         return self
@@ -281,9 +298,7 @@ class RunnerClient:
         if self.use_spare:
             spare_pool().ensure()
         if stopped:
-            return RunResult(key, "error", error={"type": "Stopped", "message": "stopped by the user",
-                                                  "traceback": []}, logs=logs, sql=sql,
-                             duration_ms=_elapsed(started))
+            return _stopped(key, logs, sql, started)
         headline = next((ln.strip() for ln in report.splitlines() if ln.startswith("Fatal Python error")), "")
         message = description + (f" ({headline})" if headline else "")
         message += "; the container was replaced, so global_ starts empty on the next run"
@@ -363,6 +378,11 @@ def _fault_frames(report: str, script_file: str) -> list[dict[str, Any]]:
     frames.reverse()
     first_user = next((i for i, f in enumerate(frames) if f["file"] == script_file), None)
     return frames[first_user:] if first_user is not None else frames  # from the entry down
+
+
+def _stopped(key: str, logs: list, sql: list, started: float) -> RunResult:
+    return RunResult(key, "error", error={"type": "Stopped", "message": "stopped by the user", "traceback": []},
+                     logs=logs, sql=sql, duration_ms=_elapsed(started))
 
 
 def _finding(d: Mapping[str, Any]) -> Finding:

@@ -43,7 +43,13 @@ def _limit_memory() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:  # noqa: ARG001 - the flag itself is all we get
-    line = sys.stdin.buffer.readline()
+    with os.fdopen(0, "rb", buffering=0, closefd=False) as stdin:  # sys.stdin is None in a windowed bundle
+        line = b""
+        while not line.endswith(b"\n"):
+            chunk = stdin.read(1)
+            if not chunk:
+                break
+            line += chunk
     try:
         hello = json.loads(line)
         address, family, authkey = hello["address"], hello["family"], bytes.fromhex(hello["authkey"])
