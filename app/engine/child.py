@@ -72,9 +72,12 @@ class Child:
         listener = Listener(address, family=family, authkey=authkey)
         try:
             creation = getattr(subprocess, "CREATE_NO_WINDOW", 0)
-            child.proc = subprocess.Popen(
-                child_command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                env=env, close_fds=True, creationflags=creation)
+            try:
+                child.proc = subprocess.Popen(
+                    child_command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                    env=env, close_fds=True, creationflags=creation)
+            except OSError as e:
+                raise ChildStartError(f"cannot start the runner child ({e.strerror or e})") from None
             child.pid = child.proc.pid
             child._stderr_thread = threading.Thread(target=child._read_stderr, daemon=True,
                                                     name=f"customdb-child-stderr-{child.pid}")

@@ -299,7 +299,8 @@ class RunnerClient:
             spare_pool().ensure()
         if stopped:
             return _stopped(key, logs, sql, started)
-        headline = next((ln.strip() for ln in report.splitlines() if ln.startswith("Fatal Python error")), "")
+        lines = [ln.strip() for ln in report.splitlines() if ln.strip()]
+        headline = next((ln for ln in lines if ln.startswith("Fatal Python error")), lines[-1] if lines else "")
         message = description + (f" ({headline})" if headline else "")
         message += "; the container was replaced, so global_ starts empty on the next run"
         path = str(self.project.script_path(key).resolve())

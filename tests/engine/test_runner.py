@@ -547,11 +547,21 @@ c.run("get_user", {{}}, source="def get_user(email, callback):\\n    while True:
             os.kill(child_pid, 0)
         except ProcessLookupError:
             break
-        try:  # reap it if it became our child (it should not: its parent was the killed process)
-            os.waitpid(child_pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.05)
     else:
         os.kill(child_pid, signal.SIGKILL)
         pytest.fail("the runner child outlived its parent")
+
+
+@pytest.mark.parametrize("command", [["/nonexistent/python-for-customdb"],
+                                     [sys.executable, "-c", "import sys; print('broken install', file=sys.stderr); sys.exit(5)"]])
+def test_a_child_that_cannot_start_is_a_crashed_result_not_an_exception(project, monkeypatch, command):
+    import app.engine.child as child_module
+
+    monkeypatch.setattr(child_module, "child_command", lambda: command)
+    with RunnerClient(project, use_spare=False) as c:
+        r = c.run("login", ALICE)
+        assert r.outcome == "crashed" and r.error["type"] == "ChildStartError"
+        assert c.state == "dead"
+        monkeypatch.undo()
+        assert c.run("login", ALICE).outcome == "ok"
