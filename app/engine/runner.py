@@ -82,7 +82,7 @@ class RunnerClient:
         self._active = False  # a run() is between its start and its result
         self._run_counter = 0
         self._lint_cache: dict[tuple[str, str], list[Finding]] = {}
-        self._url_cache: tuple[tuple, str] | None = None
+        self._url_cache: tuple[tuple, tuple[str, str | None]] | None = None
         self._filenames: dict[tuple[str, str], str] = {}
         if use_spare:
             spare_pool().ensure()
@@ -118,8 +118,8 @@ class RunnerClient:
             source = path.read_text(encoding="utf-8")
         arguments, context = build_arguments(k, input, self.project.context_object)
         config = configuration_for(self.project)
-        url = self._url(database)
-        secrets = frozenset(config.secret_values)
+        url, db_password = self._url(database)
+        secrets = frozenset(config.secret_values) | ({db_password} if db_password else frozenset())
         static = self._lint(key, source)
         timeout = float(timeout if timeout is not None else self.project.timeout_s)
         with self._run_lock:
@@ -199,11 +199,13 @@ class RunnerClient:
         except KeyError as e:
             raise RunInputError(str(e.args[0])) from None
 
-    def _url(self, override: str | None) -> str:
-        """The database URL, resolved once per setting (the password is looked up again after recycle())."""
+    def _url(self, override: str | None) -> tuple[str, str | None]:
+        """(database URL, its password) resolved once per setting (looked up again after recycle()).
+        The password is masked in every output like a secret configuration value."""
         cache_key = (self.project.database_url, str(self.project.root), override)
         if self._url_cache is None or self._url_cache[0] != cache_key:
-            self._url_cache = (cache_key, url_for(self.project, override))
+            url = url_for(self.project, override)
+            self._url_cache = (cache_key, (url, _url_password(url)))
         return self._url_cache[1]
 
     def _filename(self, key: str) -> str:
@@ -379,6 +381,16 @@ def _fault_frames(report: str, script_file: str) -> list[dict[str, Any]]:
     frames.reverse()
     first_user = next((i for i, f in enumerate(frames) if f["file"] == script_file), None)
     return frames[first_user:] if first_user is not None else frames  # from the entry down
+
+
+def _url_password(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        password = make_url(url).password
+    except Exception:  # noqa: BLE001 - an unparsable URL fails later with its own message
+        return None
+    return str(password) if password else None
 
 
 def _stopped(key: str, logs: list, sql: list, started: float) -> RunResult:

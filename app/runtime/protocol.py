@@ -6,7 +6,8 @@ this module; this module imports nothing from the engine.
 Parent -> child commands (each carries all the state it needs, so a later `debug` command can be
 added beside `run` without the child remembering anything between commands):
     {"cmd": "run", "run": N, "key", "filename", "source", "args": {...}, "context": {...} | None,
-     "commit": bool, "configuration": {...}, "secrets": [...], "database_url": str, "log_cap": int}
+     "context_enabled": bool, "commit": bool, "configuration": {...}, "secrets": [...],
+     "database_url": str, "log_cap": int, "timeout_s": float, "requires_username": bool}
     {"cmd": "ping"}            -> {"ev": "pong"}
     {"cmd": "exit"}            the child exits cleanly
 Child -> parent events:
@@ -15,6 +16,8 @@ Child -> parent events:
     {"ev": "sql", "run": N, "statement", "params", "duration_ms", "rows", "error"}
     {"ev": "done", "run": N, "outcome", "result", "error", "findings", "log_event",
      "duration_ms", "committed", "exit": bool}
+    {"ev": "batch", "events": [...]}   log / sql events queued during a run (flushed every 20 ms),
+                                       with the run's `done` last when it is sent with them
 """
 
 from __future__ import annotations

@@ -565,3 +565,21 @@ def test_a_child_that_cannot_start_is_a_crashed_result_not_an_exception(project,
         assert c.state == "dead"
         monkeypatch.undo()
         assert c.run("login", ALICE).outcome == "ok"
+
+
+@pytest.mark.postgres
+def test_the_database_password_is_masked_like_a_secret(tmp_path, pg_url):
+    from app.engine.secrets import DATABASE_PASSWORD, set_secret
+
+    p = make_project(tmp_path / "pg", db=False)
+    set_secret(p, DATABASE_PASSWORD, pg_url.password)  # as the user stores it: in the keychain
+    with RunnerClient(p, use_spare=False) as c:
+        r = c.run("get_user", {"email": "a"}, database=pg_url.url, source="""
+def get_user(email, callback):
+    print("connected with", db.engine.url.password)
+    db.execute(text("SELECT :p AS p"), {"p": db.engine.url.password})
+    callback(Exception("pw " + db.engine.url.password))
+""")
+    assert r.outcome == "error" and r.error["message"] == "pw ****"
+    assert pg_url.password not in json.dumps(r.to_dict())
+    assert r.logs == [{"stream": "stdout", "text": "connected with ****"}]
