@@ -163,3 +163,15 @@ def test_no_cases_exits_2(tmp_path, capsys):
     p = make_project(tmp_path / "p", {"login": LOGIN})
     code, _, err = cli(capsys, "test", str(p.root))
     assert code == 2 and "no saved cases" in err
+
+
+def test_the_sample_projects_saved_cases_all_pass(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CUSTOMDB_DATA_DIR", str(tmp_path / "data"))
+    from app.engine.sample import ensure_sample_project
+
+    folder = ensure_sample_project()
+    code, out, _ = cli(capsys, "test", str(folder), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["failed"] == 0 and data["passed"] == len(list((folder / "cases").glob("*.json"))) > 0
+    code, out, _ = cli(capsys, "run", str(folder), "login", "--input", ALICE, "--json")
+    assert code == 0 and json.loads(out)["result"]["user_id"]
