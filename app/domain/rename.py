@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 
 from app.domain.entry import Entry, find_entry
 from app.domain.scripts import SCRIPT_KINDS, ScriptKind
@@ -35,7 +36,7 @@ def rename_entry(source: str, key: str) -> str:
     follow); a lambda bound to a name becomes a `def`. Unchanged when already recommended."""
     kind = _kind(key)
     try:
-        tree = ast.parse(source)
+        tree = _parse(source)
     except SyntaxError as e:
         raise RenameError(f"the script does not parse (line {e.lineno}): {e.msg}") from None
     entry = find_entry(tree, kind)
@@ -64,12 +65,19 @@ def rename_entry(source: str, key: str) -> str:
                 edits.append((s, e, target))
     result = _apply(source, edits)
     try:
-        renamed = find_entry(ast.parse(result), kind)
+        renamed = find_entry(_parse(result), kind)
     except SyntaxError:
         renamed = None
     if renamed is None or not renamed.recommended:
         raise RenameError("the renamed script would not have a recommended entry")
     return result
+
+
+def _parse(source: str) -> ast.Module:
+    """ast.parse without the user's invalid escapes ("\\d" in a regex string) warning on stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source)
 
 
 def _line_starts(source: str) -> list[int]:

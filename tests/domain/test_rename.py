@@ -2,6 +2,7 @@
 
 import ast
 import difflib
+import warnings
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,9 @@ NAME_CODES = {"anonymous-entry", "non-recommended-name"}
 
 
 def entry_of(source, key):
-    return find_entry(ast.parse(source), kind(key))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mutated sources may hold invalid escapes
+        return find_entry(ast.parse(source), kind(key))
 
 
 def changed_lines(before: str, after: str) -> list[str]:
@@ -189,3 +192,37 @@ def test_js_without_a_function_is_refused():
         name_js_entry("module.exports = async (email, callback) => callback(null);\n", "get_user")
     with pytest.raises(RenameError):
         name_js_entry("function getByEmail(a) { var getUser = 1; }\n", "get_user")
+
+
+# -- never anything but RenameError ---------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SOURCES = [p.read_text(encoding="utf-8") for p in TEMPLATES[:9]] + [JS_ANON]
+KEYS = ["login", "get_user", "create", "verify", "change_password", "delete", "change_email"]
+
+
+@st.composite
+def mutated_source(draw):
+    text = draw(st.sampled_from(SOURCES))
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(text)))
+        piece = draw(st.sampled_from(["lambda x: x", "def ", "getByEmail", "\r", "\n", "\t", "(", ":", "é",
+                                      "function (", "}", "{", "'", '"', "/", "#", "\\", "\x0c", "async "]))
+        text = text[:i] + piece + text[i + draw(st.integers(0, 5)):]
+    return text
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_source(), st.sampled_from(KEYS))
+def test_rename_never_raises_anything_but_rename_error(source, key):
+    for fix in (rename_entry, name_js_entry):
+        try:
+            out = fix(source, key)
+        except RenameError as e:
+            assert "\n" not in str(e)
+            continue
+        assert isinstance(out, str)
+        if fix is rename_entry and out is not source:
+            assert entry_of(out, key).recommended
