@@ -4,9 +4,10 @@ between runs — plus the run procedure the GUI and the CLI share.
 Blocking API, meant to be called from a worker thread (the GUI wraps it in a QThread):
 `run()` returns a `RunResult`; `stop()` may be called from any other thread and ends the current
 run at once (outcome `error`, error type `Stopped`); `recycle()` throws the container away
-(global_ with it); `close()` ends everything. `state` is one of starting / idle / running / dead
-("dead" also means "no child yet"); `on_state(state)` is called on every change, from the thread
-that caused it.
+(global_ with it); `close()` ends everything. A container left idle for `idle_lifetime_s` (20 min,
+like a hosted container) is thrown away by a watcher thread. `state` is one of starting / idle /
+running / dead ("dead" also means "no child yet"); `on_state(state)` is called on every change, from
+the thread that caused it (the runner thread, or the idle watcher).
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ class RunnerClient:
         self._stopping = False
         self._active = False  # a run() is between its start and its result
         self._run_counter = 0
+        self._reaper: threading.Thread | None = None
+        self._reaper_wake = threading.Event()
         self._lint_cache: dict[tuple[str, str], list[Finding]] = {}
         self._url_cache: tuple[tuple, tuple[str, str | None]] | None = None
         self._filenames: dict[tuple[str, str], str] = {}
@@ -229,9 +232,38 @@ class RunnerClient:
         self._url_cache = None
         with self._child_lock:
             child, self._child = self._child, None
+        self._reaper_wake.set()
         if child is not None:
             child.close()
         self._set_state("dead")
+
+    def _watch_idle(self) -> None:
+        """Expire the container after idle_lifetime_s without a run (frees the process; state -> dead)."""
+        if self._reaper is not None and self._reaper.is_alive():
+            return
+        self._reaper_wake.clear()
+        self._reaper = threading.Thread(target=self._reap, daemon=True, name="customdb-container-idle")
+        self._reaper.start()
+
+    def _reap(self) -> None:
+        while True:
+            with self._child_lock:
+                child = self._child
+            if child is None:
+                return
+            wait = self._last_used + self.idle_lifetime_s - time.monotonic()
+            if wait > 0:
+                self._reaper_wake.wait(wait)
+                self._reaper_wake.clear()
+                continue
+            if not self._run_lock.acquire(blocking=False):  # a run is going on: look again after it
+                self._reaper_wake.wait(min(1.0, max(self.idle_lifetime_s, 0.05)))
+                continue
+            try:
+                if self._child is child and time.monotonic() - self._last_used >= self.idle_lifetime_s:
+                    self._drop_child()
+            finally:
+                self._run_lock.release()
 
     def _acquire(self) -> Child:
         """The warm child, or a spare, or a freshly started one (called with the run lock held)."""
@@ -249,6 +281,7 @@ class RunnerClient:
         with self._child_lock:
             self._child = child
         self._last_used = time.monotonic()
+        self._watch_idle()
         return child
 
     def _exchange(self, child: Child, command: dict[str, Any], timeout: float,

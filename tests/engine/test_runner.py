@@ -289,6 +289,12 @@ def test_idle_lifetime_recycles_the_container(project):
     with RunnerClient(project, idle_lifetime_s=0) as c:
         assert c.run("get_user", {}, source=source).result["user_id"] == 1
         assert c.run("get_user", {}, source=source).result["user_id"] == 1
+    states = []
+    with RunnerClient(project, idle_lifetime_s=0.2, on_state=states.append) as c:
+        assert c.run("get_user", {}, source=source).result["user_id"] == 1
+        c._reaper.join(10)  # the idle container is thrown away without another run
+        assert c.state == "dead" and c._child is None and states[-2:] == ["idle", "dead"]
+        assert c.run("get_user", {}, source=source).result["user_id"] == 1
 
 
 def test_infinite_loop_times_out_and_next_run_works(client):
