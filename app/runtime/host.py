@@ -114,6 +114,12 @@ def serve(conn: Any, channel: Channel, runner: Any) -> int:
             exit_code = runner.run(message)
             if exit_code is not None:
                 return exit_code
+        elif command == "debug":  # a run with the entry under the step debugger (app/runtime/debugger.py)
+            from app.runtime.debugger import debug_command
+
+            exit_code = debug_command(conn, channel, runner, message)
+            if exit_code is not None:
+                return exit_code
         elif command == "ping":
             channel.send({"ev": "pong", "time": time.time(), "threads": threading.active_count()})
         elif command == "exit":
