@@ -104,3 +104,14 @@ def test_real_process_stdin_pipe():
                        capture_output=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["traces"][0]["frames"][-1]["file"] == "/data/io/node18/0a9b/webtask.js"
+
+
+def test_empty_file_and_bom(capsys, tmp_path):
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(b"")
+    code, _, err = run(capsys, str(empty))
+    assert code == 1 and "no stack trace found" in err
+    bom = tmp_path / "bom.log"
+    bom.write_bytes(b"\xef\xbb\xbf" + (FIXTURES / "js_cause.txt").read_bytes())
+    code, out, _ = run(capsys, str(bom), "--json")
+    assert code == 0 and len(json.loads(out)["traces"]) == 2

@@ -34,9 +34,20 @@ def _key_for_name(name: str) -> str | None:
 
 
 def key_for_function(frame: Frame) -> str | None:
-    if frame.anonymous or not frame.function or frame.function.startswith("<"):
+    return None if frame.anonymous else _key_for_function_name(frame.function)
+
+
+@lru_cache(maxsize=4096)
+def _key_for_function_name(function: str | None) -> str | None:
+    if not function or function.startswith("<"):
         return None
-    return _key_for_name(frame.base_name)
+    return _key_for_name(function.rsplit(".", 1)[-1])
+
+
+@lru_cache(maxsize=4096)
+def _frame_key(file: str | None, function: str | None) -> str | None:
+    """The script of a frame by its file name, else by its (non-anonymous) function name."""
+    return key_for_file(file) or _key_for_function_name(function)
 
 
 def assign_scripts(trace: Trace, script: str | None = None,
@@ -54,8 +65,7 @@ def assign_scripts(trace: Trace, script: str | None = None,
         by_file: dict[str, str | None] = {}  # file -> its one script (None when several)
         unmapped = []
         for f in frames:
-            key = key_for_file(f.file) or key_for_function(f)
-            f.script = key
+            key = f.script = _frame_key(f.file, None if f.anonymous else f.function)
             if key is None:
                 unmapped.append(f)
             elif f.file:
@@ -72,7 +82,9 @@ def assign_scripts(trace: Trace, script: str | None = None,
             if script is None:
                 f.script = key
             if trace.language == PYTHON and f.line:
-                lines = lines_of.setdefault(key, sources[key].splitlines())
+                if key not in lines_of:
+                    lines_of[key] = sources[key].splitlines()
+                lines = lines_of[key]
                 if 1 <= f.line <= len(lines):
                     f.source = lines[f.line - 1]
 
