@@ -54,7 +54,8 @@ def jsonable(value: Any, depth: int = 0) -> Any:
 
 
 def frames(tb: TracebackType | None, script_file: str) -> list[dict[str, Any]]:
-    """Traceback frames of the user's script and libraries, without the runtime's own frames."""
+    """Traceback frames of the user's script and libraries, from the entry down, without the runtime's
+    own frames (nor the library frames the runtime called the entry through, e.g. asyncio's loop)."""
     out: list[dict[str, Any]] = []
     while tb is not None:
         code = tb.tb_frame.f_code
@@ -63,6 +64,9 @@ def frames(tb: TracebackType | None, script_file: str) -> list[dict[str, Any]]:
             out.append({"function": code.co_name, "file": path, "line": tb.tb_lineno,
                         "library": path != script_file})
         tb = tb.tb_next
+    first_user = next((i for i, f in enumerate(out) if not f["library"]), None)
+    if first_user:  # what ran before the entry (asyncio's loop, ...) is the runtime's machinery
+        out = out[first_user:]
     if len(out) > _HEAD_FRAMES + _TAIL_FRAMES:
         omitted = len(out) - _HEAD_FRAMES - _TAIL_FRAMES
         out = [*out[:_HEAD_FRAMES],

@@ -589,3 +589,19 @@ def get_user(email, callback):
     assert r.outcome == "error" and r.error["message"] == "pw ****"
     assert pg_url.password not in json.dumps(r.to_dict())
     assert r.logs == [{"stream": "stdout", "text": "connected with ****"}]
+
+
+def test_a_thread_still_running_is_waited_for_until_the_time_limit(client):
+    r = run(client, "get_user", """
+import threading, time
+def get_user(email, callback):
+    threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+""", timeout=1)
+    assert r.outcome == "timeout" and "timeout" in codes(r) and "callback-not-called" not in codes(r)
+    assert client.run("login", ALICE).outcome == "ok"
+
+
+def test_async_entry_that_raises_is_an_error(client):
+    r = run(client, "get_user", "async def get_user(email, callback):\n    raise KeyError('k')\n")
+    assert r.outcome == "error" and r.error["type"] == "KeyError"
+    assert r.error["traceback"][0]["function"] == "get_user"
