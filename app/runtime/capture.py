@@ -177,6 +177,10 @@ class LineWriter(io.TextIOBase):
         if rest:
             self._output.emit(self._stream, rest)
 
+    def close(self) -> None:
+        """A script closing sys.stdout must not break the output of the container's later runs."""
+        self.flush()
+
     def discard(self) -> None:
         with self._lock:
             self._buf = ""

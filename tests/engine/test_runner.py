@@ -605,3 +605,10 @@ def test_async_entry_that_raises_is_an_error(client):
     r = run(client, "get_user", "async def get_user(email, callback):\n    raise KeyError('k')\n")
     assert r.outcome == "error" and r.error["type"] == "KeyError"
     assert r.error["traceback"][0]["function"] == "get_user"
+
+
+def test_input_gets_eof_and_closing_stdout_breaks_nothing(client):
+    r = run(client, "get_user", "import sys\ndef get_user(email, callback):\n    sys.stdout.close()\n    input('? ')\n")
+    assert r.outcome == "error" and r.error["type"] == "EOFError"
+    after = run(client, "get_user", "def get_user(email, callback):\n    print('still here')\n    callback(None)\n")
+    assert after.logs == [{"stream": "stdout", "text": "still here"}]
