@@ -281,3 +281,10 @@ def test_json_shape():
     assert trace["suggestions"] == [
         {"script": "login", "recommended_name": "login", "reason": "anonymous", "frame": 1}]
     json.dumps(doc)
+
+
+def test_pasted_without_indentation():
+    t = one("Error: pasted\nat login (/x/login.js:1:2)\nat /x/webtask.js:3:4\n")
+    assert (t.message, [f.function for f in t.frames]) == ("pasted", [None, "login"])
+    t = one('File "/x/verify.py", line 3\n    x = (\nSyntaxError: bad\n')
+    assert (t.exception_type, t.frames[0].file) == ("SyntaxError", "/x/verify.py")

@@ -1,10 +1,9 @@
 """Find every trace in a text: plain tracebacks, stacks behind log prefixes, and stacks escaped
 inside JSON strings (JSON lines or a pretty-printed JSON export).
 
-The scanner jumps between two literal-led anchors (the Python header, and an indented `at ` /
-`File "` frame line) with regex searches that skip ahead at C speed, and hands each candidate to
-the language parser, so the cost is proportional to the traces, not to the noise. A V8 stack must
-be indented as Node prints it; its continuation lines may lose the indentation.
+The scanner jumps between literal-led anchors (the Python header, and an `at ` / `File "` frame
+line, indented or not) with regex searches that skip ahead at C speed, and hands each candidate to
+the language parser, so the cost is proportional to the traces, not to the noise.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ _PY = re.compile(re.escape(_PY_HEADER))
 # a frame line as both languages indent it: "    at …" and '  File "…' (also behind a log prefix
 # or inside a JSON string); one literal-led search finds both
 _FRAME = re.compile(r'  (?:at |File \\?")')
+_BARE = re.compile(r'\n(?:at |File ")')  # the same lines pasted without their indentation
 _ESCAPED = re.compile(r'\\n(?:[ \t]*at |[ \t]*File \\"|[ \t]*Traceback )'
                       r'|Traceback \(most recent call last\):\\n|File \\"[^"]*?\\", line \d+\\n')
 _JSON_STRING = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"')
@@ -35,28 +35,34 @@ def scan(text: str, depth: int = 0) -> list[Trace]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     traces: list[Trace] = []
-    py_search, frame_search = _PY.search, _FRAME.search
+    py_search, frame_search, bare_search = _PY.search, _FRAME.search, _BARE.search
     m = py_search(text)
     py = m.start() if m else _NONE
     m = frame_search(text)
-    frame = 0 if text.startswith(("at ", 'File "')) else m.start() + 2 if m else _NONE
+    frame = m.start() + 2 if m else _NONE
+    m = bare_search(text)
+    bare = 0 if text.startswith(("at ", 'File "')) else m.start() + 1 if m else _NONE
     pos = 0
     while True:  # always handle the nearest anchor; re-search an anchor once it falls behind pos
         if py < pos:
             m = py_search(text, pos)
             py = m.start() if m else _NONE
-        if frame < pos:
+        if frame < pos:  # the match starts 2 characters before the anchor: search from there
             m = frame_search(text, max(pos - 2, 0))
             frame = m.start() + 2 if m else _NONE
-            if frame < pos:  # matched just before pos: look further
+            if frame < pos:
                 m = frame_search(text, pos)
                 frame = m.start() + 2 if m else _NONE
-        if py == frame == _NONE:
+        if bare < pos:
+            m = bare_search(text, max(pos - 1, 0))
+            bare = m.start() + 1 if m else _NONE
+            if bare < pos:
+                m = bare_search(text, pos)
+                bare = m.start() + 1 if m else _NONE
+        p = min(py, frame, bare)
+        if p == _NONE:
             return traces
-        if py <= frame:
-            p, kind = py, "py"
-        else:
-            p, kind = frame, ("at" if text.startswith("a", frame) else "file")
+        kind = "py" if p == py else ("at" if text.startswith("a", p) else "file")
         end = _at_anchor(text, p, kind, pos, depth, traces)
         pos = max(end, p + 1)
 
