@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.pg_server import PgUrl as DbUrl
-from tests.pg_server import _as_root, _free_port
+from tests.pg_server import _as_root, _free_port, spawn_reaper
 
 USER = "customdb_test"
 DATABASE = "legacy"
@@ -123,6 +123,7 @@ def start_server(timeout_s: float = 30) -> MariaDbServer:
             "--innodb-flush-log-at-trx-commit=0",
         ]), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
+        spawn_reaper(base, [], kill_pid=server.process.pid)
         _wait_ready(server, timeout_s)
         with contextlib.closing(server.admin_connect()) as conn, conn.cursor() as cur:
             cur.execute(f"CREATE DATABASE `{server.database}`")

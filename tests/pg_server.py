@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import re
 import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -81,6 +83,47 @@ class PgServer:
             _run_pg([str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w",
                      "-t", "20", "stop"], check=False)
         shutil.rmtree(self.base_dir, ignore_errors=True)
+
+
+_REAPER = r"""
+import json, os, shutil, signal, subprocess, sys, time
+job = json.loads(sys.argv[1])
+base = job["base_dir"]
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+while alive(job["owner"]):
+    if not os.path.isdir(base):
+        sys.exit(0)  # stopped normally
+    time.sleep(0.5)
+for argv in job["commands"]:
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+pid = job.get("kill_pid")
+if pid and alive(pid):
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        if not alive(pid):
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(pid, signal.SIGKILL)
+shutil.rmtree(base, ignore_errors=True)
+"""
+
+
+def spawn_reaper(base_dir: Path, commands: list[list[str]], kill_pid: int | None = None) -> None:
+    """A detached watcher that stops this server if the test process dies without its finalizers
+    (SIGTERM from `timeout`, SIGKILL, a crash). It only ever touches this server's own directory and
+    process, and exits by itself once the server was stopped normally."""
+    job = {"owner": os.getpid(), "base_dir": str(base_dir), "commands": commands, "kill_pid": kill_pid}
+    subprocess.Popen([sys.executable, "-c", _REAPER, json.dumps(job)], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                     close_fds=True)
 
 
 def find_bin_dir() -> Path | None:
@@ -152,6 +195,8 @@ def start_server(attempts: int = 3) -> PgServer:
             if attempt == attempts - 1:  # a port taken between probe and bind: retry, then give up
                 log = (base / "server.log").read_text(errors="replace")[-800:] if (base / "server.log").exists() else ""
                 raise RuntimeError(f"pg_ctl start failed: {result.stderr.strip()} {log}")
+        stop = [str(bin_dir / "pg_ctl"), "-D", str(server.data_dir), "-m", "immediate", "-w", "stop"]
+        spawn_reaper(base, [["runuser", "-u", "postgres", "--", *stop] if _as_root() else stop])
         _create_user_and_database(server)
     except BaseException:
         server.stop()
