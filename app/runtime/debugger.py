@@ -24,6 +24,7 @@ import ast
 import bdb
 import contextlib
 import dis
+import functools
 import os
 import re
 import reprlib
@@ -107,9 +108,11 @@ def parse_breakpoints(items: Iterable[Any]) -> dict[int, Breakpoint]:
     return out
 
 
+@functools.lru_cache(maxsize=16)
 def statement_starts(source: str) -> dict[int, int]:
     """line -> first line of the innermost statement on it, so a statement spread over several
-    lines is one step (CPython reports a line event each time execution moves between its lines)."""
+    lines is one step (CPython reports a line event each time execution moves between its lines).
+    Cached: the same script is debugged again and again (callers must not change the dict)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
@@ -320,7 +323,8 @@ class Debugger(bdb.Bdb):
         """Call `func` with the debugger active; an uncaught exception is shown where it was raised."""
         previous_trace, previous_hook = sys.gettrace(), sys.breakpointhook
         sys.breakpointhook = self._breakpoint_hook
-        sys.settrace(self.global_trace)
+        if self._needs_trace():
+            sys.settrace(self.global_trace)
         try:
             return func(*args, **kwds)
         except DebugStopped:
@@ -334,6 +338,11 @@ class Debugger(bdb.Bdb):
             sys.settrace(previous_trace)
             sys.breakpointhook = previous_hook
             self._frames, self._objects, self._last = [], {}, {}
+
+    def _needs_trace(self) -> bool:
+        """Continuing without breakpoints needs no trace function at all: breakpoint(), callback
+        errors and uncaught exceptions stop without one, so such a run goes at full speed."""
+        return self.mode != "quit" and (self.mode != "continue" or bool(self.bps))
 
     def _breakpoint_hook(self, *args: Any, **kwargs: Any) -> None:  # noqa: ARG002 - breakpoint(*a, **kw)
         """`breakpoint()` in the script: stop right there."""
@@ -359,13 +368,12 @@ class Debugger(bdb.Bdb):
 
     def _pause_outside_tracer(self, frame: FrameType, reason: str, **extra: Any) -> None:
         """A stop from ordinary code (not a trace event): no tracing while the user evaluates things."""
-        trace = sys.gettrace()
         sys.settrace(None)
         try:
             self._pause(frame, reason, **extra)
         finally:
-            if self.mode != "quit" and not extra.get("post_mortem"):
-                sys.settrace(trace)
+            if self.mode != "quit" and not extra.get("post_mortem") and self._needs_trace():
+                sys.settrace(self.global_trace)
         if self.mode == "quit":
             raise DebugStopped("stopped by the user")
 
@@ -459,6 +467,8 @@ class Debugger(bdb.Bdb):
             for f in self._frames:  # the fast path again for frames that cannot stop
                 if f.f_trace is not None and self._decide(f.f_code) is None:
                     f.f_trace = None
+        if self._in_tracer:
+            sys.settrace(self.global_trace if self._needs_trace() else None)
 
     def _set_mode(self, mode: str, target: FrameType | None) -> None:
         self.mode, self.target = mode, target

@@ -384,3 +384,17 @@ def test_bad_breakpoints_are_refused_with_a_message():
 def test_statement_starts_map_continuation_lines_and_only_headers_of_compound_statements():
     starts = statement_starts("x = (1,\n     2)\nif x:\n    y = 1\n")
     assert starts == {1: 1, 2: 1, 3: 3, 4: 4}
+
+
+def test_continuing_without_breakpoints_runs_with_no_trace_function_at_all(tmp_path):
+    source = """
+    import sys
+
+    def entry(a):
+        tracer = sys.gettrace()
+        return tracer is None
+    """
+    _, untraced = debug(tmp_path, source, "entry", (1,))
+    assert untraced is True
+    _, untraced = debug(tmp_path, source, "entry", (1,), breakpoints=[99])
+    assert untraced is False  # a breakpoint somewhere: calls are watched (but this frame is not traced)
