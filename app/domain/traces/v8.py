@@ -178,17 +178,13 @@ def parse_block(text: str, start: int, floor: int, key: str | None) -> tuple[Tra
             continue
         eol = text.find("\n", pos)
         eol = n if eol < 0 else eol
-        if m is None and "... " not in text[pos:eol]:  # the common end: a line that is no frame
-            break
-        if m is not None:
+        if m is None:  # not an `at` line: a "... 3 lines matching cause" marker, or the stack's end
+            raw = text[pos:eol]
+            if "... " not in raw or not _SKIP.match((strip(raw) if strip else raw).strip()):
+                break
+        else:  # an `at` line in a rarer form (eval, native, async Promise.all, ...)
             rest = m.start(8) if m.group(8) is not None else m.start(5)
             frame = parse_frame(("at " + text[rest:eol]).strip())
-        else:
-            raw = text[pos:eol]
-            frame, raw = None, (strip(raw) if strip else raw).strip()
-            if not _SKIP.match(raw):
-                break
-        if m is not None:
             if frame is None:
                 break
             frames.append(frame)
