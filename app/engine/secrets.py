@@ -300,7 +300,7 @@ def resolve_configuration(project: Any, *, environ: Mapping[str, str] | None = N
 @lru_cache(maxsize=64)
 def _mask_pattern(secret_values: frozenset[str]) -> re.Pattern[str] | None:
     alternatives = []
-    for value in sorted((v for v in secret_values if v), key=len, reverse=True):
+    for value in sorted((v for v in secret_values if isinstance(v, str) and v), key=len, reverse=True):
         escaped = re.escape(value)
         if len(value) < SHORT_SECRET:
             # A 2-character secret would otherwise shred every word containing it; mask it only
