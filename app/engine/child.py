@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import secrets
+import select
 import shutil
 import signal
 import subprocess
@@ -25,6 +26,7 @@ from typing import Any
 
 from app.runtime.protocol import CHILD_FLAG, decode, encode
 
+_HAS_POLL = sys.platform != "win32" and hasattr(select, "poll")  # Windows pipes cannot be polled
 START_TIMEOUT_S = 60.0
 _STDERR_TAIL = 16 * 1024
 
@@ -61,6 +63,7 @@ class Child:
         self._stderr_size = 0
         self._stderr_thread: threading.Thread | None = None
         self._killed = False
+        self._poller: Any = None
 
     # -- start -------------------------------------------------------------------------------------
     @classmethod
@@ -145,9 +148,20 @@ class Child:
 
     def receive(self, timeout: float | None) -> dict[str, Any] | None:
         """The next event, or None when `timeout` passed. Raises EOFError when the child is gone."""
-        if timeout is not None and not self.conn.poll(max(timeout, 0)):
+        if timeout is not None and not self._readable(max(timeout, 0)):
             return None
         return decode(self.conn.recv_bytes())
+
+    def _readable(self, timeout: float) -> bool:
+        if not _HAS_POLL:
+            return self.conn.poll(timeout)
+        if self._poller is None:  # one poll object: Connection.poll builds a selector per call
+            self._poller = select.poll()
+            self._poller.register(self.conn.fileno(), select.POLLIN)
+        try:
+            return bool(self._poller.poll(max(0, int(timeout * 1000 + 0.999))))
+        except (ValueError, OSError):  # closed meanwhile
+            raise EOFError from None
 
     # -- end ---------------------------------------------------------------------------------------
     @property
