@@ -11,6 +11,7 @@ import sys
 
 RUNNER_CHILD_FLAG = "--runner-child"
 SMOKE_TEST_FLAG = "--smoke-test"  # app/smoke.py: checks an installed build end to end
+COMPLETION_CHILD_FLAG = "--completion-child"  # app/engine/completion_server.py: jedi off the IDE process
 
 
 def gui_main(argv: list[str] | None = None) -> int:
@@ -23,6 +24,10 @@ def gui_main(argv: list[str] | None = None) -> int:
         from app.smoke import main as smoke_main
 
         return smoke_main(argv[1:])
+    if argv and argv[0] == COMPLETION_CHILD_FLAG:  # the editor's jedi process
+        from app.engine.completion_server import main as completion_main
+
+        return completion_main(argv[1:])
     from app.ui.application import main as ui_main
 
     return ui_main(argv)

@@ -154,11 +154,19 @@ class CompletionService:
             _log.debug("signature help failed", exc_info=True)
             return []
 
-    def warm_up(self) -> None:
-        """Pay jedi's cold cost now (imports, sqlalchemy's Connection, builtins, logging) with a
-        throw-away completion of each injected kind of name, so the user's first one is fast."""
+    def warm_up(self, snippets: tuple[str, ...] | list[str] | None = None) -> None:
+        """Pay jedi's cold cost now (imports, sqlalchemy's Connection, builtins, logging) with
+        throw-away completions, so the user's first one is fast. `snippets` runs only those
+        (each completed at its end; a trailing `(` asks for signature help)."""
         kept = self._last, self._last_items  # details() must still see the user's last list
-        for src in ("db.", "log.", "WrongUsernameOrPasswordError(", 'configuration["'):
-            self.complete(src, 1, len(src), docs=1)
-        self.signatures("callback(", 1, 9)
+        for src in WARM_UP_SNIPPETS if snippets is None else snippets:
+            if src.endswith("("):
+                self.signatures(src, 1, len(src))
+            else:
+                self.complete(src, 1, len(src), docs=1)
         self._last, self._last_items = kept
+
+
+WARM_UP_SNIPPETS: tuple[str, ...] = ("db.", "log.", "WrongUsernameOrPasswordError(", 'configuration["',
+                                     "callback(")
+"""Most expensive first: `db.` pulls in SQLAlchemy's sources, the slowest cold completion."""

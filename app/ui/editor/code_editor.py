@@ -42,7 +42,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from app.domain.findings import Finding, Severity
-from app.ui.editor.find_bar import FindBar, GotoLineBar
 from app.ui.editor.gutter import Gutter
 from app.ui.editor.highlighter import PygmentsHighlighter
 from app.ui.editor.themes import Theme, system_theme_name, theme
@@ -100,6 +99,7 @@ class CodeEditor(QPlainTextEdit):
         self._finding_marks: list[tuple[QTextCursor, Finding]] = []
         self._find_matches: list[QTextCursor] = []
         self._bracket_selections: list[QTextEdit.ExtraSelection] = []
+        self._gutter_width = -1
 
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setStyleHint(QFont.StyleHint.Monospace)
@@ -110,8 +110,8 @@ class CodeEditor(QPlainTextEdit):
 
         self.highlighter = PygmentsHighlighter(self.document(), self._theme)
         self.gutter = Gutter(self)
-        self.find_bar = FindBar(self)
-        self.goto_bar = GotoLineBar(self)
+        self._find_bar = None  # FindBar / GotoLineBar / CompletionController: built on first use,
+        self._goto_bar = None  # so opening an editor costs only what the first paint needs
 
         self._lint_timer = QTimer(self)
         self._lint_timer.setSingleShot(True)
@@ -128,20 +128,50 @@ class CodeEditor(QPlainTextEdit):
         if hasattr(hints, "colorSchemeChanged"):
             hints.colorSchemeChanged.connect(self._on_system_scheme_changed)
 
-        self.completion = None
-        if completion:
-            from app.ui.editor.completion import CompletionController
-
-            self.completion = CompletionController(self)
+        self._completion = None
+        self._completion_enabled = completion
+        self._painted = False  # completion (and jedi's warm-up) is set up right after the first paint
         self._apply_palette()
         self._update_gutter_width()
         self._refresh_extra_selections()
+
+    # -- lazily built parts -------------------------------------------------------------------------
+    @property
+    def completion(self):
+        """The CompletionController (None when built with completion=False)."""
+        if self._completion is None and self._completion_enabled:
+            from app.ui.editor.completion import CompletionController
+
+            self._completion = CompletionController(self)
+        return self._completion
+
+    def _build_completion(self) -> None:
+        _ = self.completion
+
+    @property
+    def find_bar(self):
+        if self._find_bar is None:
+            from app.ui.editor.find_bar import FindBar
+
+            self._find_bar = FindBar(self)
+        return self._find_bar
+
+    @property
+    def goto_bar(self):
+        if self._goto_bar is None:
+            from app.ui.editor.find_bar import GotoLineBar
+
+            self._goto_bar = GotoLineBar(self)
+        return self._goto_bar
+
+    def _open_bars(self) -> list:
+        return [b for b in (self._find_bar, self._goto_bar) if b is not None and b.isVisible()]
 
     # -- content ------------------------------------------------------------------------------------
     def set_source(self, text: str) -> None:
         """Open `text`: colours the visible part at once and the rest in short slices, clears
         undo history and the modified flag."""
-        self.highlighter.begin_progressive(0, self._visible_lines() + 20, text.count("\n") + 1)
+        self.highlighter.begin_progressive(0, self._visible_lines() + 10, text.count("\n") + 1)
         self.setPlainText(text)
         self.document().setModified(False)
 
@@ -209,15 +239,18 @@ class CodeEditor(QPlainTextEdit):
         self.gutter.update()
 
     def show_find(self) -> None:
-        self.goto_bar.hide()
+        if self._goto_bar is not None:
+            self._goto_bar.hide()
         self.find_bar.open(replace=False)
 
     def show_replace(self) -> None:
-        self.goto_bar.hide()
+        if self._goto_bar is not None:
+            self._goto_bar.hide()
         self.find_bar.open(replace=True)
 
     def show_goto_line(self) -> None:
-        self.find_bar.hide()
+        if self._find_bar is not None:
+            self._find_bar.hide()
         self.goto_bar.open()
 
     # -- findings -----------------------------------------------------------------------------------
@@ -355,10 +388,9 @@ class CodeEditor(QPlainTextEdit):
             self._newline_with_indent()
         elif key == Qt.Key.Key_Backspace and not mods and self._backspace_indent():
             pass
-        elif event.matches(QKeySequence.StandardKey.Cancel) and (self.find_bar.isVisible()
-                                                                 or self.goto_bar.isVisible()):
-            self.find_bar.close_bar()
-            self.goto_bar.close_bar()
+        elif event.matches(QKeySequence.StandardKey.Cancel) and self._open_bars():
+            for bar in self._open_bars():
+                bar.close_bar()
         else:
             super().keyPressEvent(event)
         if self.completion is not None:
@@ -564,18 +596,27 @@ class CodeEditor(QPlainTextEdit):
 
     # -- gutter and overlays ----------------------------------------------------------------------------
     def _visible_lines(self) -> int:
-        return max(1, self.viewport().height() // max(1, self.fontMetrics().lineSpacing())) + 1
+        """Lines that fit in the viewport, or on the screen while the editor is not laid out yet
+        (set_source before show must still colour everything the first paint shows)."""
+        height = self.viewport().height()
+        if not self.isVisible():
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            height = max(height, screen.availableGeometry().height() if screen else 1200)
+        return max(1, height // max(1, self.fontMetrics().lineSpacing())) + 1
 
     def _update_gutter_width(self, *_: object) -> None:
-        self.setViewportMargins(self.gutter.width_hint(), 0, 0, 0)
+        width = self.gutter.width_hint()
+        if width != self._gutter_width:  # only when the number of digits changes
+            self._gutter_width = width
+            self.setViewportMargins(width, 0, 0, 0)
+            cr = self.contentsRect()
+            self.gutter.setGeometry(QRect(cr.left(), cr.top(), width, cr.height()))
 
     def _update_gutter(self, rect: QRect, dy: int) -> None:
         if dy:
             self.gutter.scroll(0, dy)
         else:
             self.gutter.update(0, rect.y(), self.gutter.width(), rect.height())
-        if rect.contains(self.viewport().rect()):
-            self._update_gutter_width()
 
     def _on_gutter_clicked(self, line: int, breakpoint_column: bool) -> None:
         if breakpoint_column:
@@ -585,16 +626,30 @@ class CodeEditor(QPlainTextEdit):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         cr = self.contentsRect()
-        self.gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter.width_hint(), cr.height()))
+        self.gutter.setGeometry(QRect(cr.left(), cr.top(), self._gutter_width, cr.height()))
         self.place_overlays()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "gutter"):  # zoom: new widths
+            self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * len(INDENT))
+            self._gutter_width = -1
+            self._update_gutter_width()
 
     def place_overlays(self) -> None:
         vp = self.viewport().geometry()
-        for bar in (self.find_bar, self.goto_bar):
+        for bar in self._open_bars():
             if bar.isVisible():
                 bar.adjustSize()
                 w = min(bar.sizeHint().width(), vp.width())
                 bar.setGeometry(vp.right() - w - 16, vp.top(), w, bar.sizeHint().height())
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            if self._completion_enabled:
+                QTimer.singleShot(0, self, self._build_completion)
 
     def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.ToolTip:

@@ -1,14 +1,17 @@
 """Completion in the editor: jedi on one background thread, a popup with docs, signature help.
 
-- `CompletionEngine` (one per application) owns the single worker thread that runs the
-  `CompletionService` (jedi is not thread-safe, so never more than one). Requests go through a
-  queue; a request that a newer one of the same editor and kind superseded is skipped unrun.
+- `CompletionEngine` (one per application) owns the single worker thread that talks to jedi (not
+  thread-safe, so never more than one caller): by default jedi runs in a child process
+  (`app.engine.completion_server`) so its large heap and garbage-collector pauses never freeze
+  the GUI; in this thread if that process cannot start. Requests go through a queue; a request
+  that a newer one of the same editor and kind superseded is skipped unrun.
   Replies come back as a Qt signal, queued onto the GUI thread.
 - `CompletionController` (one per editor) debounces keystrokes (~150 ms), tags each request with
   the document revision and cursor position, and drops any reply that no longer matches them.
   `.` and Ctrl+Space open the popup; `(` and `,` show signature help; the selected item's
   documentation is shown beside the list (fetched lazily for items past the first few).
-- jedi warms up in the background shortly after the first editor is created.
+- jedi warms up in the background right after the first editor's first paint, one snippet per
+  queued step at low priority, so a user's request never waits for more than one step.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QListWid
 from app.engine.completion import Completion, CompletionService, SignatureHelp
 
 DEBOUNCE_MS = 150
-WARM_UP_DELAY_MS = 300  # after the first editor exists: let the window paint first
 _TYPE_MARK = {"function": "ƒ", "class": "C", "module": "M", "instance": "v", "statement": "v",
               "keyword": "k", "param": "p", "string": "s", "path": "/", "property": "v"}
 
@@ -46,6 +48,7 @@ class CompletionRequest:
     config_keys: tuple[str, ...] = ()
     index: int = -1  # details: which item of the last completion
     generation: int = 0  # details: which completion list the index refers to
+    snippets: tuple[str, ...] = ()  # warm_up: what to complete
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,13 @@ class CompletionEngine(QObject):
     def __init__(self, service: CompletionService | None = None):
         super().__init__()
         self._service = service
-        self._queue: queue.Queue[CompletionRequest | None] = queue.Queue()
+        self._queue: queue.PriorityQueue[tuple[int, int, CompletionRequest | None]] = queue.PriorityQueue()
+        self._order = itertools.count()
         self._latest: dict[tuple[int, str], int] = {}
         self._thread: threading.Thread | None = None
         self._generation = 0
         self._warm_requested = False
+        self._warm_left = 0
         self.warmed = threading.Event()
 
     @classmethod
@@ -85,26 +90,34 @@ class CompletionEngine(QObject):
             self._thread = threading.Thread(target=self._run, name="jedi-completion", daemon=True)
             self._thread.start()
             atexit.register(self.stop)  # let a running jedi call finish before the interpreter goes
-        self._queue.put(request)
+        priority = 1 if request.op == "warm_up" else 0  # the user's requests jump the warm-up queue
+        self._queue.put((priority, next(self._order), request))
 
     def warm_up(self) -> None:
         """Fire jedi's cold start once, in the background; `warmed_up` is emitted when done.
         Use this (never a second CompletionService on another thread: jedi is not thread-safe)."""
         if not self._warm_requested:
+            from app.engine.completion import WARM_UP_SNIPPETS
+
             self._warm_requested = True
-            self.submit(CompletionRequest("warm_up"))
+            self._warm_left = len(WARM_UP_SNIPPETS)
+            for snippet in WARM_UP_SNIPPETS:
+                self.submit(CompletionRequest("warm_up", snippets=(snippet,)))
 
     def stop(self) -> None:
         """End the worker thread (waits up to 3 s for a running request)."""
         if self._thread is not None:
-            self._queue.put(None)
+            self._queue.put((-1, next(self._order), None))
             self._thread.join(timeout=3)
             self._thread = None
+        close = getattr(self._service, "close", None)
+        if close is not None:
+            close()
 
     # -- worker thread -----------------------------------------------------------------------------
     def _run(self) -> None:
         while True:
-            req = self._queue.get()
+            _, _, req = self._queue.get()
             if req is None:
                 return
             if req.op != "warm_up" and self._latest.get((req.owner, req.op)) != req.seq:
@@ -116,14 +129,31 @@ class CompletionEngine(QObject):
                 reply = CompletionReply(req, None, self._generation, error=f"{type(e).__name__}: {e}")
             self.reply.emit(reply)
 
+    def _make_service(self):
+        """jedi in a child process (its heap and GC pauses stay out of the GUI process); in this
+        thread if the child cannot run."""
+        from app.engine.completion_server import CompletionChildError, CompletionClient
+
+        client = CompletionClient()
+        try:
+            client.ping()
+            return client
+        except CompletionChildError:
+            client.close()
+            return CompletionService()
+
     def _handle(self, req: CompletionRequest) -> object:
         if self._service is None:
-            self._service = CompletionService()
+            self._service = self._make_service()
         svc = self._service
         if req.op == "warm_up":
-            svc.warm_up()
-            self.warmed.set()
-            self.warmed_up.emit()
+            try:
+                svc.warm_up(req.snippets)
+            finally:
+                self._warm_left -= 1
+                if self._warm_left <= 0:
+                    self.warmed.set()
+                    self.warmed_up.emit()
             return None
         svc.configure(req.kind_key, req.config_keys)
         if req.op == "complete":
@@ -287,7 +317,7 @@ class CompletionController(QObject):
         self._sig_timer.setSingleShot(True)
         self._sig_timer.setInterval(DEBOUNCE_MS)
         self._sig_timer.timeout.connect(self._send_signatures)
-        QTimer.singleShot(WARM_UP_DELAY_MS, self.engine.warm_up)
+        self.engine.warm_up()
 
     # -- keys from the editor --------------------------------------------------------------------------
     def handle_key(self, event: QKeyEvent) -> bool:

@@ -134,8 +134,8 @@ class PygmentsHighlighter(QSyntaxHighlighter):
     """Python highlighting with per-block lexer state; `progress_finished` fires when a
     progressive pass has coloured the whole document."""
 
-    SYNC_LIMIT = 300  # documents up to this many lines are coloured in one go
-    SLICE_S = 0.030  # target time of one progressive slice (the UI may block this long)
+    SLICE_S = 0.025  # target time of one progressive slice (the UI may block this long)
+    MEMO_SIZE = 4096  # lexed lines remembered: blank lines, `else:`, `return callback(None)`...
 
     def __init__(self, document: QTextDocument | None = None, theme: Theme = LIGHT):
         super().__init__(document)
@@ -143,6 +143,9 @@ class PygmentsHighlighter(QSyntaxHighlighter):
         self._stacks: list[tuple[str, ...]] = [ROOT]
         self._stack_ids: dict[tuple[str, ...], int] = {ROOT: 0}
         self._formats: dict[object, object] = {}
+        self._format_ids: dict[object, int] = {}  # token type -> index in _format_list, -1: none
+        self._format_list: list[QTextCharFormat] = []
+        self._memo: dict[tuple[tuple[str, ...], str], tuple[tuple[int, ...], tuple[str, ...]]] = {}
         self._theme = theme
         self._style = get_style_by_name(theme.pygments_style)
         self._horizon = 1 << 62  # blocks with a greater number are left pending
@@ -166,6 +169,9 @@ class PygmentsHighlighter(QSyntaxHighlighter):
         self._theme = theme
         self._style = get_style_by_name(theme.pygments_style)
         self._formats.clear()
+        self._format_ids.clear()
+        self._format_list.clear()
+        self._memo.clear()
         if self.document() is not None:
             self.begin_progressive(first_visible_block)
             self.rehighlight()
@@ -177,7 +183,7 @@ class PygmentsHighlighter(QSyntaxHighlighter):
         doc = self.document()
         self._timer.stop()
         count = block_count if block_count is not None else (doc.blockCount() if doc is not None else 0)
-        if count <= self.SYNC_LIMIT:
+        if count <= first_visible_block + visible_blocks:
             self._horizon = 1 << 62
         else:
             self._horizon = first_visible_block + visible_blocks
@@ -204,7 +210,14 @@ class PygmentsHighlighter(QSyntaxHighlighter):
             self.setCurrentBlockState(PENDING)
             return
         stack = self.stack_of(self.previousBlockState())
-        tokens, end_stack = lex_line(self._lexer, text, stack)
+        key = (stack, text)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._format_runs(text, stack)
+            if len(self._memo) >= self.MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = hit
+        runs, end_stack = hit
         state = self._stack_ids.get(end_stack)
         if state is None:
             state = self._stack_ids[end_stack] = len(self._stacks)
@@ -215,32 +228,53 @@ class PygmentsHighlighter(QSyntaxHighlighter):
         else:
             self.setCurrentBlockUserData(BlockData(end_stack))
         self.setCurrentBlockState(state)
+        set_format, formats = self.setFormat, self._format_list
+        for i in range(0, len(runs), 3):
+            set_format(runs[i], runs[i + 1], formats[runs[i + 2]])
+
+    def _format_id(self, ttype: object) -> int:
+        fid = self._format_ids.get(ttype)
+        if fid is None:
+            fmt = self.format_for(ttype)
+            if fmt is None:
+                fid = -1
+            else:
+                fid = len(self._format_list)
+                self._format_list.append(fmt)
+            self._format_ids[ttype] = fid
+        return fid
+
+    def _format_runs(self, text: str, stack: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """Lex a line into (flat (start, length, format id) triples in UTF-16 units, end stack).
+
+        Adjacent tokens of one format are merged; plain text gets no run. Only ints and strs,
+        so the memo of these adds nothing for the garbage collector to traverse."""
+        tokens, end_stack = lex_line(self._lexer, text, stack)
         n = len(text)
         offsets = utf16_offsets(text)
-        formats = self._formats
-        set_format = self.setFormat
-        run_fmt, run_start, run_stop = None, 0, 0  # adjacent tokens of one format: one setFormat
+        ids = self._format_ids
+        runs: list[int] = []
+        run_id, run_start, run_stop = -1, 0, 0
         for start, stop, ttype in tokens:
             if start >= n:
                 break
-            fmt = formats.get(ttype)
-            if fmt is None:
-                fmt = self.format_for(ttype) or _NO_FORMAT
-            if fmt is run_fmt and start == run_stop:
+            fid = ids.get(ttype)
+            if fid is None:
+                fid = self._format_id(ttype)
+            if fid == run_id and start == run_stop:
                 run_stop = stop
                 continue
-            if run_fmt is not None and run_fmt is not _NO_FORMAT:
-                self._apply(set_format, offsets, run_start, min(run_stop, n), run_fmt)
-            run_fmt, run_start, run_stop = fmt, start, stop
-        if run_fmt is not None and run_fmt is not _NO_FORMAT:
-            self._apply(set_format, offsets, run_start, min(run_stop, n), run_fmt)
-
-    @staticmethod
-    def _apply(set_format, offsets: list[int] | None, start: int, stop: int, fmt) -> None:
-        if offsets is None:
-            set_format(start, stop - start, fmt)
-        else:
-            set_format(offsets[start], offsets[stop] - offsets[start], fmt)
+            if run_id >= 0:
+                runs += (run_start, min(run_stop, n), run_id)
+            run_id, run_start, run_stop = fid, start, stop
+        if run_id >= 0:
+            runs += (run_start, min(run_stop, n), run_id)
+        for i in range(0, len(runs), 3):  # (start, stop) -> (start, length), in UTF-16 units
+            a, b = runs[i], runs[i + 1]
+            if offsets is not None:
+                a, b = offsets[a], offsets[b]
+            runs[i], runs[i + 1] = a, b - a
+        return tuple(runs), end_stack
 
     # -- progressive pass ---------------------------------------------------------------------------
     def _slice(self) -> None:

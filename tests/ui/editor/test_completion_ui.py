@@ -95,3 +95,18 @@ def test_stale_reply_is_dropped(editor, qtbot):
     controller._request("complete")  # a newer request of the same editor supersedes it
     controller._on_reply(CompletionReply(superseded, [Completion("xor", "function", prefix_len=1)]))
     assert controller.stale_dropped == 2
+
+
+def test_engine_falls_back_to_a_thread_when_the_child_cannot_start(qtbot, monkeypatch, tmp_path):
+    import app.engine.completion_server as server
+    from app.ui.editor.completion import CompletionEngine, CompletionRequest
+
+    monkeypatch.setattr(server, "_child_command", lambda _: ["/nonexistent/python"])
+    monkeypatch.setenv("CUSTOMDB_CACHE_DIR", str(tmp_path))
+    engine = CompletionEngine()
+    try:
+        with qtbot.waitSignal(engine.reply, timeout=30_000) as got:
+            engine.submit(CompletionRequest("complete", 1, 1, 0, 0, "Unauth", 1, 6))
+        assert [c.name for c in got.args[0].result] == ["UnauthorizedError"]
+    finally:
+        engine.stop()
