@@ -8,6 +8,7 @@ Order of the events a run sends: log and sql lines as they happen, then exactly 
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
 import sys
 import threading
@@ -164,7 +165,8 @@ class ScriptRunner:
         try:
             self._call(code, entry, k, command, args, db, callback)
         except (SystemExit, MemoryError) as e:
-            self._close(db, commit=False)
+            with contextlib.suppress(Exception):
+                self._close(db, commit=False)
             raise _Fatal(*self._fatal(e, filename, masker)) from None
         except BaseException as e:  # noqa: BLE001 - the script's exception is the run's result
             uncaught = e
@@ -218,14 +220,18 @@ class ScriptRunner:
         try:
             if db.in_transaction():
                 if commit:
-                    db.commit()
+                    db.commit()  # a failure here is the run's error: the user asked for these writes
                     committed = True
                 else:
-                    db.rollback()
+                    try:
+                        db.rollback()
+                    except Exception:  # noqa: BLE001 - e.g. the server dropped the connection: nothing was committed
+                        db.invalidate()
             elif commit:
                 committed = True  # the script committed its own transaction
         finally:
-            db.close()
+            with contextlib.suppress(Exception):
+                db.close()
         return committed
 
     def _call(self, code: Any, entry: Entry, k: ScriptKind, command: dict[str, Any], args: dict[str, Any],

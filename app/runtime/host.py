@@ -12,6 +12,7 @@ from __future__ import annotations
 import faulthandler
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -70,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: ARG001 - the flag itsel
     crash_stream = os.fdopen(os.dup(2), "w", buffering=1)
     faulthandler.enable(crash_stream)
     _limit_memory()
+    if hasattr(signal, "SIGINT"):  # Ctrl-C in a terminal is the parent's to handle: it ends us anyway
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     from multiprocessing.connection import Client
 
