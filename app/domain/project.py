@@ -216,7 +216,7 @@ def _validate(root: Path, file: Path, text: str, data: dict) -> Project:
         raise fail("[database] url must be a SQLAlchemy URL such as sqlite:///legacy.db", r"^\s*url\s*=")
     if url_password(url):
         raise fail("[database] url holds a password: remove it and store the password in the keychain "
-                   "(customdb config set DIR DB_PASSWORD VALUE --secret)", r"^\s*url\s*=")
+                   "(customdb config set DIR DATABASE_PASSWORD --secret)", r"^\s*url\s*=")
 
     options = data.get("options", {})
     if not isinstance(options, dict):
