@@ -42,6 +42,13 @@ def child_command() -> list[str]:
     return [sys.executable, "-m", "app", CHILD_FLAG]
 
 
+def child_environment() -> dict[str, str]:
+    """The IDE's environment without secret overrides: a script gets secrets only as `configuration`
+    (masked in every output), never by reading os.environ."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith("CUSTOMDB_CONFIG_") and k != "CUSTOMDB_DATABASE_PASSWORD"}
+
+
 def _channel_address() -> tuple[str, str, str | None]:
     """(address, family, private dir to remove afterwards)."""
     if sys.platform == "win32":
@@ -78,7 +85,7 @@ class Child:
             try:
                 child.proc = subprocess.Popen(
                     child_command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                    env=env, close_fds=True, creationflags=creation)
+                    env=child_environment() if env is None else env, close_fds=True, creationflags=creation)
             except OSError as e:
                 raise ChildStartError(f"cannot start the runner child ({e.strerror or e})") from None
             child.pid = child.proc.pid

@@ -501,6 +501,10 @@ def get_user(email, callback):
         ok = c.run("get_user", {"email": "a"}, source=source)
         failing = c.run("get_user", {"email": "a"},
                         source="def get_user(email, callback):\n    raise ValueError('bad key ' + configuration['API_KEY'])\n")
+        environ = c.run("get_user", {"email": "a"}, source=(
+            "import os\ndef get_user(email, callback):\n"
+            "    callback(None, {'user_id': str(sorted(k for k in os.environ if k.startswith('CUSTOMDB_')))})\n"))
+    assert "CUSTOMDB_CONFIG_API_KEY" not in environ.result["user_id"]  # secrets reach scripts only as configuration
     dumped = json.dumps(ok.to_dict()) + json.dumps(failing.to_dict())
     assert secret not in dumped
     assert ok.outcome == "ok" and "****" in json.dumps(ok.logs) and "****" in json.dumps(ok.sql)
