@@ -18,6 +18,7 @@ _VALUE_CAP = 300
 _STATEMENT_CAP = 10_000
 _MAX_PARAM_SETS = 50
 _T0 = "_customdb_t0"
+_TRACE_BYTES = 4 * 1024 * 1024
 
 
 class RunTrace:
@@ -31,6 +32,7 @@ class RunTrace:
         self.passwords = frozenset(p for p in passwords if isinstance(p, str) and p)
         self.count = 0
         self.dropped = 0
+        self.size = 0  # rough size of what was sent, so a statement flood stays small in both processes
 
     def value(self, name: object, value: Any) -> Any:
         if value is None or isinstance(value, bool | int | float):
@@ -54,13 +56,14 @@ class RunTrace:
 
     def record(self, statement: str, params: Any, duration_ms: float | None, rows: int | None,
                error: str | None) -> None:
-        if self.count >= MAX_SQL_ENTRIES:
+        if self.count >= MAX_SQL_ENTRIES or self.size >= _TRACE_BYTES:
             self.dropped += 1
             return
         self.count += 1
         statement = self.masker.text(statement.strip())
         if len(statement) > _STATEMENT_CAP:
             statement = statement[:_STATEMENT_CAP] + "…"
+        self.size += len(statement) + 64 * (len(params) if isinstance(params, dict | list) else 1)
         self.send({"ev": "sql", "run": self.run_id, "statement": statement, "params": params,
                    "duration_ms": None if duration_ms is None else round(duration_ms, 3),
                    "rows": rows, "error": None if error is None else self.masker.text(error)})

@@ -616,3 +616,15 @@ def test_input_gets_eof_and_closing_stdout_breaks_nothing(client):
     assert r.outcome == "error" and r.error["type"] == "EOFError"
     after = run(client, "get_user", "def get_user(email, callback):\n    print('still here')\n    callback(None)\n")
     assert after.logs == [{"stream": "stdout", "text": "still here"}]
+
+
+def test_a_statement_flood_is_traced_up_to_a_cap_with_a_notice(client):
+    r = run(client, "get_user", """
+def get_user(email, callback):
+    for i in range(6000):
+        db.execute(text("SELECT :i"), {"i": i})
+    callback(None)
+""")
+    assert r.outcome == "not_found"
+    assert len(r.sql) == 5000
+    assert any("SQL trace truncated" in line["text"] for line in r.logs)
