@@ -1,25 +1,544 @@
-"""The main window: a project tree of the seven scripts and an editor area."""
+"""The main window: project tree, one editor tab per script, dock panels, menus and status bar.
+
+It wires views to engine objects and keeps no domain logic of its own. Heavy modules (jedi,
+SQLAlchemy, the runner) are never imported here: they load on worker threads when first needed.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMainWindow, QTreeWidget, QTreeWidgetItem
+import time
+from pathlib import Path
 
-from app.domain.project import Project
+from PySide6.QtCore import QFileSystemWatcher, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+)
+
+from app.domain.findings import Finding
+from app.domain.project import Project, ProjectError, load_project
 from app.domain.scripts import SCRIPT_KINDS
+from app.ui import recovery
+from app.ui.debug_controller import install_debugger
+from app.ui.documents import ScriptDocument, lint_text
+from app.ui.panels.findings_panel import FindingsPanel
+from app.ui.panels.output_panel import OutputPanel
+from app.ui.panels.run_panel import RunPanel
+from app.ui.panels.schema_panel import SchemaPanel
+from app.ui.panels.sql_panel import SqlPanel
+from app.ui.project_tree import ProjectTree
+from app.ui.run_controller import RunController
+from app.ui.urls import display_url
+from app.ui.workers import relay, run_in_background
+
+MAX_RECENT = 8
+LOUD = "color: white; background: #c62828; font-weight: bold; padding: 0 6px;"
+
+
+def add_recent(folder: Path) -> None:
+    settings = QSettings()
+    recent = [str(Path(folder).resolve())]
+    recent += [p for p in (settings.value("recent", []) or []) if p != recent[0]]
+    settings.setValue("recent", recent[:MAX_RECENT])
+
+
+def recent_projects() -> list[str]:
+    value = QSettings().value("recent", []) or []
+    return [value] if isinstance(value, str) else list(value)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, project: Project):
+    open_windows: list[MainWindow] = []  # every window this process shows (File > Open adds one)
+    project_opened = Signal(object)  # the new MainWindow, when File > Open/New succeeds
+
+    def __init__(self, project: Project, runner_factory=None):
         super().__init__()
+        relay()  # the cross-thread relay must live on the GUI thread
         self.project = project
-        self.setWindowTitle(f"Custom DB Studio — {project.name}")
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Script", "Status"])
-        present = set(project.script_keys())
-        for kind in SCRIPT_KINDS.values():
-            status = ("required" if kind.required(project.mode) else "optional") if kind.used_in(project.mode) \
-                else "not used in this mode"
-            item = QTreeWidgetItem([kind.title, status if kind.key in present else f"{status} (missing)"])
-            self.tree.addTopLevelItem(item)
-        self.setCentralWidget(self.tree)
-        self.resize(1000, 700)
+        self.docs: dict[str, ScriptDocument] = {}
+        self._runtime_findings: dict[str, list[Finding]] = {}
+        self._static_findings: dict[str, list[Finding]] = {}
+        self.setWindowTitle(f"Custom DB Studio — {project.name}[*]")
+        self.setObjectName("MainWindow")
+        self.setDockNestingEnabled(True)
+
+        self.controller = RunController(project, runner_factory) if runner_factory else RunController(project)
+        self.tree = ProjectTree(project)
+        self.tree.open_requested.connect(self.open_script)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        splitter = QSplitter()
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([260, 900])
+        self.setCentralWidget(splitter)
+
+        self.run_panel = RunPanel(project, self.controller)
+        self.output_panel = OutputPanel()
+        self.sql_panel = SqlPanel()
+        self.findings_panel = FindingsPanel()
+        self.schema_panel = SchemaPanel(self.database_url)
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("Run", self.run_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("Output", self.output_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("SQL", self.sql_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("Findings", self.findings_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("Schema", self.schema_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Output"], self.docks["SQL"])
+        self.tabifyDockWidget(self.docks["SQL"], self.docks["Findings"])
+        self.docks["Output"].raise_()
+        self.docks["Schema"].hide()
+        self.docks["Schema"].visibilityChanged.connect(self._schema_visible)
+
+        self.findings_panel.activated.connect(self.goto_finding)
+        self.schema_panel.insert_requested.connect(self.insert_in_editor)
+        self.controller.started.connect(self._run_started)
+        self.controller.event.connect(self._run_event)
+        self.controller.finished.connect(self._run_finished)
+        self.controller.failed.connect(lambda msg: self.output_panel.note(f"run failed: {msg}"))
+        self.controller.state_changed.connect(self._run_state_changed)
+        self.controller.container_changed.connect(lambda s: self.container_label.setText(f"container: {s}"))
+
+        self._build_status_bar()
+        self._build_menus()
+        self.debugger = install_debugger(self)  # Debug menu, F5/F9/F10/F11, debugger docks
+        self.run_panel.commit_box.toggled.connect(self._commit_changed)
+
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.fileChanged.connect(self._file_changed)
+        self._asking_about: set[str] = set()
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(recovery.AUTOSAVE_INTERVAL_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+
+        self.resize(1280, 800)
+        self._restore_layout()
+        first = "login" if "login" in project.script_keys() else next(iter(project.script_keys()), None)
+        if first:
+            self.open_script(first)
+        add_recent(project.root)
+        MainWindow.open_windows.append(self)
+        QTimer.singleShot(0, self._after_first_paint)
+
+    # -- construction helpers ------------------------------------------------------------------
+    def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[title] = dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.db_label = QLabel(f"database: {display_url(self.project.database_url)}")
+        self.mode_label = QLabel(f"mode: {self.project.mode}")
+        self.writes_label = QLabel()
+        self.container_label = QLabel("container: not started")
+        self.run_state_label = QLabel("idle")
+        for w in (self.db_label, self.mode_label, self.writes_label, self.container_label, self.run_state_label):
+            bar.addPermanentWidget(w)
+        self._commit_changed(False)
+
+    def _action(self, menu, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&New project…", self.new_project, QKeySequence.StandardKey.New)
+        self._action(file, "&Open project…", self.open_project_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file.addSeparator()
+        self.save_action = self._action(file, "&Save", self.save_current, QKeySequence.StandardKey.Save)
+        self._action(file, "Save &all", self.save_all, "Ctrl+Shift+S")
+        file.addSeparator()
+        self._action(file, "Database &connection…", self.edit_connection)
+        self._action(file, "Con&figuration && secrets…", self.edit_configuration)
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit = bar.addMenu("&Edit")
+        self._action(edit, "&Undo", lambda: self._editor_call("undo"), QKeySequence.StandardKey.Undo)
+        self._action(edit, "&Redo", lambda: self._editor_call("redo"), QKeySequence.StandardKey.Redo)
+        edit.addSeparator()
+        self._action(edit, "&Find…", lambda: self._editor_call("show_find"), "Ctrl+F")
+        self._action(edit, "R&eplace…", lambda: self._editor_call("show_replace"), "Ctrl+H")
+        self._action(edit, "&Go to line…", lambda: self._editor_call("goto_line"), "Ctrl+G")
+        self._action(edit, "Toggle &comment", lambda: self._editor_call("toggle_comment"), "Ctrl+/")
+        self._action(edit, "&Quick fix", lambda: self._editor_call("quick_fix"), "Ctrl+.")
+
+        run = bar.addMenu("&Run")
+        self.run_action = self._action(run, "&Run script", self.run_panel.run, "Ctrl+F5")  # F5: Debug menu
+        self.stop_action = self._action(run, "&Stop", self.controller.stop, "Shift+F5")
+        self.stop_action.setEnabled(False)
+        self.recycle_action = self._action(run, "Re&cycle container", self.controller.recycle)
+        run.addSeparator()
+        self.commit_action = self._action(run, "Commit &writes", self.run_panel.set_commit, checkable=True)
+        run.addSeparator()
+        self.cases_action = self._action(run, "Run &all cases", self.run_panel.run_all_cases)
+
+        view = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        self._action(view, "Reload &schema", self.schema_panel.reload)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About Custom DB Studio", self.about)
+
+    # -- settings ------------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        state = settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def save_layout(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.sync()
+
+    # -- start-up work that must not delay the first paint --------------------------------------
+    def _after_first_paint(self) -> None:
+        self.controller.warm_up()
+        self._lint_all_scripts()
+
+    def _lint_all_scripts(self) -> None:
+        project = self.project
+
+        def work() -> dict[str, list[Finding]]:
+            return {key: lint_text(project, key, project.read_script(key)) for key in project.script_keys()}
+
+        run_in_background(work, self._initial_findings)
+
+    def _initial_findings(self, found: dict[str, list[Finding]]) -> None:
+        for key, findings in found.items():
+            if key not in self.docs:  # an open editor reports its own, newer findings
+                self._set_static_findings(key, findings)
+
+    # -- scripts and tabs ----------------------------------------------------------------------
+    def open_script(self, key: str) -> ScriptDocument | None:
+        """Open (or focus) the editor tab of a script; creates an empty file for a missing one."""
+        if key not in SCRIPT_KINDS:
+            return None
+        doc = self.docs.get(key)
+        if doc is None:
+            doc = ScriptDocument(self.project, key, self)
+            doc.findings_changed.connect(self._set_static_findings)
+            doc.modified_changed.connect(self._modified_changed)
+            self.docs[key] = doc
+            self.tabs.addTab(doc.editor, f"{key}.py")
+            if doc.path.exists():
+                self.watcher.addPath(str(doc.path))
+        self.tabs.setCurrentWidget(doc.editor)
+        doc.editor.setFocus()
+        return doc
+
+    def current_doc(self) -> ScriptDocument | None:
+        widget = self.tabs.currentWidget()
+        return next((d for d in self.docs.values() if d.editor is widget), None)
+
+    def _tab_changed(self, _index: int) -> None:
+        doc = self.current_doc()
+        if doc is not None:
+            self.run_panel.select_script(doc.key)
+
+    def close_tab(self, index: int) -> bool:
+        widget = self.tabs.widget(index)
+        doc = next((d for d in self.docs.values() if d.editor is widget), None)
+        if doc is None:
+            return False
+        if doc.modified:
+            answer = QMessageBox.question(
+                self, "Unsaved changes", f"Save the changes to {doc.key}.py before closing it?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+            if answer == QMessageBox.StandardButton.Cancel:
+                return False
+            if answer == QMessageBox.StandardButton.Save:
+                self.save_doc(doc)
+        recovery.discard(self.project.root, doc.key)
+        self.watcher.removePath(str(doc.path))
+        self.tabs.removeTab(index)
+        del self.docs[doc.key]
+        doc.editor.deleteLater()
+        self._modified_changed(doc.key, False)
+        return True
+
+    def _editor_call(self, name: str) -> None:
+        doc = self.current_doc()
+        if doc is None:
+            return
+        fn = getattr(doc.editor, name, None)
+        if callable(fn):
+            fn()
+        else:
+            self.statusBar().showMessage(f"{name.replace('_', ' ')} is not available in this editor", 3000)
+
+    def insert_in_editor(self, text: str) -> None:
+        doc = self.current_doc()
+        if doc is not None:
+            doc.editor.insertPlainText(text)
+            doc.editor.setFocus()
+
+    def goto_finding(self, key: str, line: int) -> None:
+        doc = self.open_script(key)
+        if doc is not None and line:
+            doc.editor.goto_line(line)
+
+    # -- findings ------------------------------------------------------------------------------
+    def _set_static_findings(self, key: str, findings: list[Finding]) -> None:
+        self._static_findings[key] = list(findings)
+        self.findings_panel.set_static(key, findings)
+        self.tree.set_findings(key, self._static_findings[key] + self._runtime_findings.get(key, []))
+
+    def _set_runtime_findings(self, key: str, findings: list[Finding]) -> None:
+        self._runtime_findings[key] = list(findings)
+        self.findings_panel.set_runtime(key, findings)
+        self.tree.set_findings(key, self._static_findings.get(key, []) + self._runtime_findings[key])
+
+    # -- saving --------------------------------------------------------------------------------
+    def save_doc(self, doc: ScriptDocument) -> bool:
+        try:
+            doc.save()
+        except OSError as e:
+            QMessageBox.critical(self, "Cannot save", f"{doc.path}: {e.strerror or e}")
+            return False
+        recovery.discard(self.project.root, doc.key)
+        self.statusBar().showMessage(f"Saved {doc.path.name}", 3000)
+        return True
+
+    def save_current(self) -> None:
+        doc = self.current_doc()
+        if doc is not None:
+            self.save_doc(doc)
+
+    def save_all(self) -> bool:
+        return all(self.save_doc(doc) for doc in list(self.docs.values()) if doc.modified)
+
+    def _modified_changed(self, key: str, modified: bool) -> None:
+        doc = self.docs.get(key)
+        if doc is not None:
+            index = self.tabs.indexOf(doc.editor)
+            self.tabs.setTabText(index, f"{key}.py" + (" •" if modified else ""))
+        self.setWindowModified(any(d.modified for d in self.docs.values()))
+
+    def autosave(self) -> None:
+        """Keep every unsaved buffer in the data folder, so a crash of the IDE loses nothing."""
+        for doc in self.docs.values():
+            if doc.modified:
+                recovery.store(self.project.root, doc.key, doc.text())
+            else:
+                recovery.discard(self.project.root, doc.key)
+
+    def offer_recovery(self) -> int:
+        """Offer each autosaved buffer left by a crash; returns how many were recovered."""
+        recovered = 0
+        for buffer in recovery.pending(self.project.root):
+            if buffer.script not in SCRIPT_KINDS:
+                continue
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(buffer.saved_at))
+            answer = QMessageBox.question(
+                self, "Recover unsaved changes",
+                f"{buffer.script}.py has unsaved changes from {when} that were not saved before the IDE "
+                "closed unexpectedly. Recover them?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
+                QMessageBox.StandardButton.Yes)
+            if answer == QMessageBox.StandardButton.Yes:
+                doc = self.open_script(buffer.script)
+                doc.set_text(buffer.text, modified=True)
+                recovered += 1
+            else:
+                recovery.discard(self.project.root, buffer.script)
+        return recovered
+
+    # -- files changed on disk -------------------------------------------------------------------
+    def _file_changed(self, path: str) -> None:
+        # An atomic replace removes the watched inode: look again once the writer is done.
+        QTimer.singleShot(150, self, lambda: self._check_disk(path))
+
+    def _check_disk(self, path: str) -> None:
+        doc = next((d for d in self.docs.values() if str(d.path) == path), None)
+        if doc is None or path in self._asking_about:
+            return
+        if Path(path).exists() and path not in self.watcher.files():
+            self.watcher.addPath(path)
+        if not doc.disk_differs():
+            return  # our own save, or a touch
+        if not doc.modified:
+            doc.load_from_disk()
+            self.statusBar().showMessage(f"{doc.path.name} changed on disk and was reloaded", 5000)
+            return
+        self._asking_about.add(path)
+        try:
+            answer = QMessageBox.question(
+                self, "File changed on disk",
+                f"{doc.path.name} was changed by another program, and you have unsaved changes.\n"
+                "Reload it from disk (your changes are lost) or keep your version?",
+                QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Ignore,
+                QMessageBox.StandardButton.Ignore)
+        finally:
+            self._asking_about.discard(path)
+        if answer == QMessageBox.StandardButton.Reset:
+            doc.load_from_disk()
+
+    # -- running -------------------------------------------------------------------------------
+    def _commit_changed(self, on: bool) -> None:
+        if hasattr(self, "commit_action") and self.commit_action.isChecked() != on:
+            self.commit_action.setChecked(on)
+        self.writes_label.setText("WRITES COMMITTED" if on else "dry run")
+        self.writes_label.setStyleSheet(LOUD if on else "")
+        self.writes_label.setToolTip("Runs commit their writes to the legacy database" if on
+                                     else "Every run is rolled back")
+
+    def _run_state_changed(self, state: str) -> None:
+        idle = state == "idle"
+        self.run_state_label.setText(state)
+        self.run_action.setEnabled(idle)
+        self.cases_action.setEnabled(idle)
+        self.recycle_action.setEnabled(idle)
+        self.stop_action.setEnabled(state == "running")
+
+    def _run_started(self, key: str, _input: dict) -> None:
+        doc = self.docs.get(key)
+        if doc is not None and doc.modified:
+            self.save_doc(doc)  # the runner reads the script from disk: run what the user sees
+        self.sql_panel.clear()
+        self.output_panel.begin_run(f"{SCRIPT_KINDS[key].title} — {time.strftime('%H:%M:%S')}")
+        self.docks["Output"].raise_()
+
+    def _run_event(self, event: object) -> None:
+        kind = event.get("type") or event.get("kind") or event.get("event") if isinstance(event, dict) else "log"
+        if kind == "sql":
+            self.sql_panel.add(event.get("entry", event))
+        elif kind == "log":
+            self.output_panel.append(event.get("entry", event) if isinstance(event, dict) else event)
+
+    def _run_finished(self, result: dict) -> None:
+        if self.output_panel.lines_this_run == 0:
+            for line in result.get("logs") or []:
+                self.output_panel.append(line)
+        if self.sql_panel.table.rowCount() == 0:
+            for entry in result.get("sql") or []:
+                self.sql_panel.add(entry)
+        key = result.get("script") or self.run_panel.script
+        findings = [f if isinstance(f, Finding) else Finding.from_dict(f) for f in result.get("findings") or []]
+        self._set_runtime_findings(key, [f for f in findings if f.script in (None, key)])
+        self.output_panel.note(f"── {result.get('outcome')} in {float(result.get('duration_ms') or 0):.0f} ms ──")
+
+    # -- database ------------------------------------------------------------------------------
+    def database_url(self) -> str:
+        """The URL the IDE connects with (password from the keychain, never shown)."""
+        from app.engine.database import database_url
+
+        return database_url(self.project)
+
+    def _schema_visible(self, visible: bool) -> None:
+        if visible and self.schema_panel.tree.topLevelItemCount() == 0 and not self.schema_panel.loading:
+            self.schema_panel.reload()
+
+    # -- dialogs -------------------------------------------------------------------------------
+    def edit_connection(self) -> None:
+        from app.ui.dialogs.connection import ConnectionDialog
+
+        dialog = ConnectionDialog(self.project, self)
+        if dialog.exec():
+            self.db_label.setText(f"database: {display_url(self.project.database_url)}")
+            self.schema_panel.tree.clear()
+            if self.docks["Schema"].isVisible():
+                self.schema_panel.reload()
+
+    def edit_configuration(self) -> None:
+        from app.ui.dialogs.configuration import ConfigurationDialog
+
+        ConfigurationDialog(self.project, self).exec()
+
+    def new_project(self) -> None:
+        from app.ui.dialogs.new_project import NewProjectDialog
+
+        dialog = NewProjectDialog(self)
+        if dialog.exec() and dialog.created is not None:
+            self.open_project_folder(dialog.created)
+
+    def open_project_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a connection project", str(self.project.root.parent))
+        if folder:
+            self.open_project_folder(Path(folder))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in recent_projects():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_project_folder(Path(p)))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def open_project_folder(self, folder: Path) -> MainWindow | None:
+        """Open another project in a new window; a project that fails to load opens nothing."""
+        try:
+            project = load_project(folder)
+        except ProjectError as e:
+            QMessageBox.critical(self, "Cannot open the project", str(e))
+            return None
+        if project.root.resolve() == self.project.root.resolve():
+            return self
+        window = MainWindow(project)
+        window.show()
+        window.offer_recovery()
+        self.project_opened.emit(window)
+        self.close()
+        return window
+
+    def about(self) -> None:
+        from app import __version__
+
+        QMessageBox.about(self, "About Custom DB Studio",
+                          f"<b>Custom DB Studio</b> {__version__}<br>Edit, run and debug the action scripts "
+                          "of custom database connections locally, with the hosted platform's rules enforced.")
+
+    # -- closing -------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        unsaved = [d for d in self.docs.values() if d.modified]
+        if unsaved:
+            names = ", ".join(f"{d.key}.py" for d in unsaved)
+            answer = QMessageBox.question(
+                self, "Unsaved changes", f"Save the changes to {names} before closing?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+            if answer == QMessageBox.StandardButton.Cancel or (
+                    answer == QMessageBox.StandardButton.Save and not self.save_all()):
+                event.ignore()
+                return
+        for doc in self.docs.values():
+            recovery.discard(self.project.root, doc.key)
+        self.autosave_timer.stop()
+        self.save_layout()
+        self.controller.shutdown()
+        if self in MainWindow.open_windows:
+            MainWindow.open_windows.remove(self)
+        event.accept()

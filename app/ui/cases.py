@@ -1,0 +1,49 @@
+"""Saved cases of a project: `cases/<name>.json` = {"script", "input", "expect": {"outcome", "result"}}.
+
+The same files `customdb test` runs; the Run panel lists, saves and runs them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from app.domain.project import Project, atomic_write
+
+_NAME_RE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def safe_case_name(name: str) -> str:
+    """A file-name-safe case name ('alice ok' → 'alice-ok')."""
+    return _NAME_RE.sub("-", name.strip()).strip("-.") or "case"
+
+
+def list_cases(project: Project, script: str | None = None) -> list[tuple[str, dict]]:
+    """(name, case) pairs sorted by name; unreadable files are skipped, never fatal."""
+    found = []
+    if not project.cases_dir.is_dir():
+        return found
+    for file in sorted(project.cases_dir.glob("*.json")):
+        try:
+            case = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(case, dict) or not isinstance(case.get("script"), str):
+            continue
+        if script is None or case["script"] == script:
+            found.append((file.stem, case))
+    return found
+
+
+def save_case(project: Project, name: str, script: str, input: dict, outcome: str | None,
+              result: object = None) -> Path:
+    """Write a case whose expectation is the outcome (and result) the script gives today."""
+    expect: dict = {}
+    if outcome is not None:
+        expect["outcome"] = outcome
+        expect["result"] = result
+    path = project.cases_dir / f"{safe_case_name(name)}.json"
+    atomic_write(path, json.dumps({"script": script, "input": input, "expect": expect}, indent=2,
+                                  ensure_ascii=False) + "\n")
+    return path

@@ -1,0 +1,1 @@
+"""Dialogs: new project, database connection, configuration & secrets."""

@@ -1,0 +1,103 @@
+"""An open script: its editor, its file, whether it is saved, and lint-as-you-type.
+
+Lint runs `delay` ms after the last keystroke on the thread pool; each request carries the
+document revision and an answer for an older revision is dropped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QPlainTextEdit
+
+from app.domain.findings import Finding
+from app.domain.project import Project
+from app.ui.editor_factory import make_editor
+from app.ui.workers import Debouncer, run_in_background
+
+LINT_DELAY_MS = 300
+
+
+def lint_text(project: Project, key: str, source: str) -> list[Finding]:
+    """Static findings of one script's text (empty when the lint module is not installed yet)."""
+    try:
+        from app.domain.lint import lint_source
+    except ModuleNotFoundError:
+        return []
+    return list(lint_source(key, source, mode=project.mode, context=project.context_object))
+
+
+class ScriptDocument(QObject):
+    findings_changed = Signal(str, object)  # key, list[Finding]
+    modified_changed = Signal(str, bool)
+
+    def __init__(self, project: Project, key: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self.project = project
+        self.key = key
+        self.editor: QPlainTextEdit = make_editor(key, list(project.configuration))
+        self.editor.setObjectName(f"editor_{key}")
+        self.findings: list[Finding] = []
+        self._lint = Debouncer(LINT_DELAY_MS, self.lint_now, self)
+        self._linted_revision = -1
+        self.load_from_disk()
+        doc = self.editor.document()
+        doc.contentsChanged.connect(self._lint.poke)
+        doc.modificationChanged.connect(lambda m: self.modified_changed.emit(self.key, m))
+
+    @property
+    def path(self) -> Path:
+        return self.project.script_path(self.key)
+
+    @property
+    def modified(self) -> bool:
+        return self.editor.document().isModified()
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+    def load_from_disk(self) -> None:
+        """Replace the buffer with the file's text (a new, unmodified document)."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = ""
+        self.set_text(text, modified=False)
+
+    def set_text(self, text: str, modified: bool) -> None:
+        self.editor.setPlainText(text)
+        self.editor.document().setModified(modified)
+        self.lint_now()
+
+    def disk_differs(self) -> bool:
+        try:
+            return self.path.read_text(encoding="utf-8") != self.text()
+        except OSError:
+            return True
+
+    def save(self) -> None:
+        self._lint.flush()
+        self.project.write_script(self.key, self.text())
+        self.editor.document().setModified(False)
+
+    def lint_now(self) -> None:
+        revision = self.editor.document().revision()
+        source = self.text()
+        run_in_background(lambda: (revision, lint_text(self.project, self.key, source)), self._linted)
+
+    def flush_lint(self) -> None:
+        self._lint.flush()
+
+    def _linted(self, answer: tuple[int, list[Finding]]) -> None:
+        revision, findings = answer
+        try:
+            current = self.editor.document().revision()
+        except RuntimeError:
+            return  # the tab was closed while lint ran
+        if revision != current or revision < self._linted_revision:
+            return  # stale: the text changed since this lint started
+        self._linted_revision = revision
+        self.findings = findings
+        self.editor.set_findings(findings)
+        self.findings_changed.emit(self.key, findings)

@@ -1,0 +1,302 @@
+"""Run: pick a script, fill its input (or a saved case), Run / Stop / Recycle, read the result.
+
+The panel is a view over RunController; it never calls the runner itself.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.findings import Finding
+from app.domain.project import Project
+from app.domain.scripts import SCRIPT_KINDS
+from app.ui.cases import list_cases, save_case
+from app.ui.panels.json_tree import JsonTree
+from app.ui.panels.run_form import InputError, RunForm
+from app.ui.run_controller import CaseOutcome, RunController, RunState
+
+_OK_OUTCOMES = {"ok", "success"}
+_NO_OUTCOMES = {"not_found", "refused", "wrong_credentials", "wrong_password", "unknown_user", "false",
+                "user_exists", "unauthorized"}
+
+
+def badge_style(outcome: str) -> str:
+    colour = "#2e7d32" if outcome in _OK_OUTCOMES else ("#b7791f" if outcome in _NO_OUTCOMES else "#c62828")
+    return f"background:{colour}; color:white; border-radius:4px; padding:2px 8px; font-weight:bold;"
+
+
+COMMIT_ON_STYLE = "QCheckBox { color: white; background: #c62828; font-weight: bold; padding: 2px 6px; }"
+
+
+class RunPanel(QWidget):
+    result_shown = Signal(object)  # the run result dict, after the panel displayed it
+    cases_shown = Signal(object)  # list[CaseOutcome]
+
+    def __init__(self, project: Project, controller: RunController, parent=None):
+        super().__init__(parent)
+        self.project = project
+        self.controller = controller
+        self.last_result: dict | None = None
+        self.last_input: tuple[str, dict] | None = None
+        self._pending_case: str | None = None
+
+        # what to run
+        self.script_box = QComboBox()
+        for k in SCRIPT_KINDS.values():
+            self.script_box.addItem(k.title, k.key)
+        self.forms = QStackedWidget()
+        self._forms: dict[str, RunForm] = {}
+        for k in SCRIPT_KINDS.values():
+            form = RunForm(k, project.context_object)
+            self._forms[k.key] = form
+            self.forms.addWidget(form)
+        self.script_box.currentIndexChanged.connect(self._script_changed)
+
+        self.case_box = QComboBox()
+        self.case_box.setToolTip("Saved cases of this script (cases/<name>.json)")
+        self.case_box.activated.connect(self._case_picked)
+        self.save_case_button = QPushButton("Save as case…")
+        self.save_case_button.clicked.connect(self.save_current_as_case)
+        self.run_cases_button = QPushButton("Run all cases")
+        self.run_cases_button.clicked.connect(self.run_all_cases)
+
+        # commands
+        self.run_button = QPushButton("▶ Run")
+        self.run_button.setToolTip("Run the script with this input (Ctrl+F5)")
+        self.run_button.clicked.connect(self.run)
+        self.stop_button = QPushButton("■ Stop")
+        self.stop_button.setToolTip("Stop the running script (Shift+F5)")
+        self.stop_button.clicked.connect(self.controller.stop)
+        self.recycle_button = QPushButton("Recycle")
+        self.recycle_button.setToolTip("Throw away the container and its global_ cache")
+        self.recycle_button.clicked.connect(self.controller.recycle)
+        self.commit_box = QCheckBox("Commit writes")
+        self.commit_box.setToolTip("Off: every run is rolled back (dry run). On: writes reach the legacy database.")
+        self.commit_box.toggled.connect(self.set_commit)
+        self.state_label = QLabel()
+
+        # result
+        self.badge = QLabel("no run yet")
+        self.badge.setObjectName("outcomeBadge")
+        self.meta_label = QLabel()
+        self.meta_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color:#c62828;")
+        self.result_tree = JsonTree()
+        self.result_findings = QListWidget()
+        self.result_findings.setMaximumHeight(80)
+        self.cases_list = QListWidget()
+        self.cases_list.setMaximumHeight(110)
+        self.cases_list.hide()
+
+        self._build_layout()
+        self.controller.state_changed.connect(self._state_changed)
+        self.controller.finished.connect(self.show_result)
+        self.controller.failed.connect(self._failed)
+        self.controller.case_finished.connect(self._case_finished)
+        self.controller.cases_finished.connect(self._cases_finished)
+        self._script_changed()
+        self._state_changed(str(controller.state))
+
+    def _build_layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Script"))
+        top.addWidget(self.script_box, 1)
+        cases = QHBoxLayout()
+        cases.addWidget(QLabel("Case"))
+        cases.addWidget(self.case_box, 1)
+        cases.addWidget(self.save_case_button)
+        cases.addWidget(self.run_cases_button)
+        buttons = QHBoxLayout()
+        for w in (self.run_button, self.stop_button, self.recycle_button):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        buttons.addWidget(self.commit_box)
+        input_box = QGroupBox("Input")
+        input_layout = QVBoxLayout(input_box)
+        input_layout.addLayout(top)
+        input_layout.addLayout(cases)
+        input_layout.addWidget(self.forms)
+        input_layout.addLayout(buttons)
+        input_layout.addWidget(self.state_label)
+
+        result_box = QGroupBox("Result")
+        result_layout = QVBoxLayout(result_box)
+        head = QHBoxLayout()
+        head.addWidget(self.badge)
+        head.addWidget(self.meta_label, 1)
+        result_layout.addLayout(head)
+        result_layout.addWidget(self.error_label)
+        result_layout.addWidget(self.result_tree, 1)
+        result_layout.addWidget(self.result_findings)
+        result_layout.addWidget(self.cases_list)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(input_box)
+        splitter.addWidget(scroll)
+        splitter.addWidget(result_box)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+
+    # -- script and cases --------------------------------------------------------------------
+    @property
+    def script(self) -> str:
+        return self.script_box.currentData()
+
+    def form(self, key: str | None = None) -> RunForm:
+        return self._forms[key or self.script]
+
+    def select_script(self, key: str) -> None:
+        index = self.script_box.findData(key)
+        if index >= 0 and index != self.script_box.currentIndex():
+            self.script_box.setCurrentIndex(index)
+
+    def _script_changed(self) -> None:
+        self.forms.setCurrentWidget(self._forms[self.script])
+        self.reload_cases()
+
+    def reload_cases(self) -> None:
+        self.case_box.clear()
+        self.case_box.addItem("(current input)", None)
+        for name, case in list_cases(self.project, self.script):
+            self.case_box.addItem(name, case)
+        self.run_cases_button.setEnabled(bool(list_cases(self.project)))
+
+    def _case_picked(self, index: int) -> None:
+        case = self.case_box.itemData(index)
+        if isinstance(case, dict):
+            self.form().set_value(case.get("input", {}))
+
+    def save_current_as_case(self) -> None:
+        name, ok = QInputDialog.getText(self, "Save as case", "Case name:")
+        if ok and name.strip():
+            self.save_case_named(name.strip())
+
+    def save_case_named(self, name: str) -> None:
+        """Save the current input; its expectation is the outcome it gives now (run first if needed)."""
+        try:
+            values = self.form().value()
+        except InputError as e:
+            QMessageBox.warning(self, "Save as case", str(e))
+            return
+        if self.last_input == (self.script, values) and self.last_result is not None:
+            self._write_case(name, self.script, values, self.last_result)
+        elif self.controller.state is RunState.IDLE:
+            self._pending_case = name
+            self.run()
+
+    def _write_case(self, name: str, script: str, values: dict, result: dict) -> None:
+        save_case(self.project, name, script, values, result.get("outcome"), result.get("result"))
+        self.reload_cases()
+        index = self.case_box.findText(name)
+        if index >= 0:
+            self.case_box.setCurrentIndex(index)
+
+    def run_all_cases(self) -> None:
+        cases = list_cases(self.project)
+        self.cases_list.clear()
+        self.cases_list.show()
+        self.controller.run_cases(cases)
+
+    # -- run ---------------------------------------------------------------------------------
+    def set_commit(self, on: bool) -> None:
+        self.controller.commit = on
+        self.commit_box.setStyleSheet(COMMIT_ON_STYLE if on else "")
+        self.commit_box.setText("COMMIT WRITES — ON" if on else "Commit writes")
+        if self.commit_box.isChecked() != on:
+            self.commit_box.setChecked(on)
+
+    def run(self) -> bool:
+        try:
+            values = self.form().value()
+        except InputError as e:
+            self.error_label.setText(str(e))
+            return False
+        started = self.controller.run(self.script, values)
+        if started:
+            self.last_input = (self.script, values)
+            self.error_label.clear()
+            self.badge.setText("running…")
+            self.badge.setStyleSheet("background:#546e7a; color:white; border-radius:4px; padding:2px 8px;")
+        return started
+
+    def _state_changed(self, state: str) -> None:
+        idle = state == str(RunState.IDLE)
+        self.run_button.setEnabled(idle)
+        self.run_cases_button.setEnabled(idle and bool(list_cases(self.project)))
+        self.recycle_button.setEnabled(idle)
+        self.stop_button.setEnabled(state == str(RunState.RUNNING))
+        self.state_label.setText(f"Runner: {state}")
+
+    def show_result(self, result: dict) -> None:
+        self.last_result = result
+        outcome = str(result.get("outcome", "?"))
+        self.badge.setText(outcome)
+        self.badge.setStyleSheet(badge_style(outcome))
+        meta = []
+        if result.get("duration_ms") is not None:
+            meta.append(f"{float(result['duration_ms']):.0f} ms")
+        if result.get("log_event"):
+            meta.append(f"log event {result['log_event']}")
+        meta.append("writes committed" if result.get("committed") else "rolled back")
+        self.meta_label.setText(" · ".join(meta))
+        error = result.get("error")
+        if isinstance(error, dict):
+            error = ": ".join(str(error.get(k)) for k in ("type", "message") if error.get(k))
+        self.error_label.setText(str(error) if error else "")
+        self.result_tree.set_value(result.get("result"))
+        self.result_findings.clear()
+        for f in result.get("findings") or []:
+            f = f if isinstance(f, Finding) else Finding.from_dict(f)
+            line = f" (line {f.line})" if f.line else ""
+            self.result_findings.addItem(f"{f.severity}: {f.code}{line} — {f.message}")
+        if self._pending_case and self.last_input:
+            name, self._pending_case = self._pending_case, None
+            self._write_case(name, self.last_input[0], self.last_input[1], result)
+        self.result_shown.emit(result)
+
+    def _failed(self, message: str) -> None:
+        self._pending_case = None
+        self.badge.setText("not run")
+        self.badge.setStyleSheet(badge_style("error"))
+        self.error_label.setText(message)
+
+    def _case_finished(self, outcome: CaseOutcome) -> None:
+        mark = "✔" if outcome.passed else "✘"
+        text = f"{mark} {outcome.name} ({outcome.script})"
+        if outcome.detail:
+            text += f" — {outcome.detail}"
+        item = QListWidgetItem(text)
+        item.setForeground(Qt.GlobalColor.darkGreen if outcome.passed else Qt.GlobalColor.red)
+        item.setToolTip(json.dumps(outcome.actual.get("result"), default=str))
+        self.cases_list.addItem(item)
+
+    def _cases_finished(self, outcomes: list[CaseOutcome]) -> None:
+        passed = sum(o.passed for o in outcomes)
+        self.badge.setText(f"{passed}/{len(outcomes)} cases pass")
+        self.badge.setStyleSheet(badge_style("ok" if passed == len(outcomes) else "error"))
+        self.cases_shown.emit(outcomes)

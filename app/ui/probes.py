@@ -1,0 +1,88 @@
+"""Hooks for the start-up benchmark, the memory benchmark and the README screenshot.
+
+Activated only by environment variables (see application.py); nothing here runs for users.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.ui.main_window import MainWindow
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process (Linux /proc; ru_maxrss elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+class _FirstPaint(QObject):
+    """Prints the wall-clock time of the first paint of the editor and quits."""
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Paint and not getattr(self, "done", False):
+            self.done = True
+            QTimer.singleShot(0, self._report)
+        return False
+
+    def _report(self) -> None:
+        print(f"painted {time.time():.6f}", flush=True)
+        os._exit(0)  # the figure is start-up; teardown is not part of it
+
+
+def install(window: MainWindow) -> None:
+    if os.environ.get("CUSTOMDB_EXIT_AFTER_PAINT"):
+        doc = window.current_doc()
+        target = doc.editor.viewport() if doc is not None else window
+        window._first_paint = _FirstPaint(window)  # keep a reference
+        target.installEventFilter(window._first_paint)
+    if os.environ.get("CUSTOMDB_REPORT_RSS"):
+        _report_rss_after_warm_up(window)
+    if path := os.environ.get("CUSTOMDB_SCREENSHOT"):
+        _screenshot(window, path, os.environ.get("CUSTOMDB_SCREENSHOT_INPUT", ""))
+
+
+def _report_rss_after_warm_up(window: MainWindow) -> None:
+    from app.ui.editor_factory import warm_up_completion
+
+    def done(_=None) -> None:
+        QTimer.singleShot(int(float(os.environ.get("CUSTOMDB_SETTLE_S", "1")) * 1000), report)
+
+    def report() -> None:
+        print(f"rss {rss_bytes()}", flush=True)
+        os._exit(0)
+
+    warm_up_completion(window, done)
+
+
+def _screenshot(window: MainWindow, path: str, input_json: str) -> None:
+    panel = window.run_panel
+    panel.select_script("login")
+    if input_json:
+        panel.form().set_value(json.loads(input_json))
+
+    def grab(_result=None) -> None:
+        QTimer.singleShot(600, save)
+
+    def save() -> None:
+        window.docks["SQL"].raise_()
+        QApplication.processEvents()
+        ok = window.grab().save(path)
+        print(f"screenshot {'saved' if ok else 'FAILED'}: {path}", flush=True)
+        QApplication.quit()
+
+    panel.result_shown.connect(grab)
+    window.controller.failed.connect(grab)
+    QTimer.singleShot(800, panel.run)

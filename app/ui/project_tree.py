@@ -1,0 +1,72 @@
+"""The project tree: the seven scripts, whether the mode needs them, and their findings count."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
+
+from app.domain.findings import Finding, Severity
+from app.domain.project import Project
+from app.domain.scripts import SCRIPT_KINDS, ScriptKind
+
+
+def script_status(kind: ScriptKind, project: Project) -> str:
+    if not kind.used_in(project.mode):
+        return "not used"
+    return "required" if kind.required(project.mode) else "optional"
+
+
+class ProjectTree(QTreeWidget):
+    open_requested = Signal(str)  # script key
+
+    def __init__(self, project: Project, parent=None):
+        super().__init__(parent)
+        self.project = project
+        self.setHeaderLabels(["Script", "In this mode", "Findings"])
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.items: dict[str, QTreeWidgetItem] = {}
+        present = set(project.script_keys())
+        for kind in SCRIPT_KINDS.values():
+            status = script_status(kind, project)
+            missing = kind.key not in present
+            item = QTreeWidgetItem([kind.title, status + (" (missing)" if missing else ""), ""])
+            item.setData(0, Qt.ItemDataRole.UserRole, kind.key)
+            item.setToolTip(0, f"scripts/{kind.key}.py — {kind.runs_when}")
+            if status == "not used" or missing:
+                for col in range(3):
+                    item.setForeground(col, QBrush(QColor("#9e9e9e")))
+            if status == "required":
+                font = item.font(1)
+                font.setBold(True)
+                item.setFont(1, font)
+            self.items[kind.key] = item
+            self.addTopLevelItem(item)
+        for col in (1, 2):
+            self.resizeColumnToContents(col)
+        self.itemActivated.connect(self._activated)  # Enter, and double-click on most styles
+        self.itemDoubleClicked.connect(self._activated)
+
+    def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        self.open_requested.emit(item.data(0, Qt.ItemDataRole.UserRole))
+
+    def set_findings(self, key: str, findings: list[Finding]) -> None:
+        item = self.items.get(key)
+        if item is None:
+            return
+        errors = sum(f.severity is Severity.ERROR for f in findings)
+        item.setText(2, str(len(findings)) if findings else "")
+        item.setToolTip(2, f"{len(findings)} findings, {errors} errors")
+        if findings:
+            item.setForeground(2, QBrush(QColor("#c62828" if errors else "#b7791f")))
+        font = QFont(item.font(0))
+        font.setBold(bool(errors))
+        item.setFont(2, font)
+
+    def findings_count(self, key: str) -> str:
+        return self.items[key].text(2)
+
+    def status(self, key: str) -> str:
+        return self.items[key].text(1)
