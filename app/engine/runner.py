@@ -89,6 +89,7 @@ class RunnerClient:
         self._filenames: dict[tuple[str, str], str] = {}
         if use_spare:
             spare_pool().ensure()
+        _preload()
 
     # -- state -------------------------------------------------------------------------------------
     def _set_state(self, state: str) -> None:
@@ -414,6 +415,14 @@ def _fault_frames(report: str, script_file: str) -> list[dict[str, Any]]:
     frames.reverse()
     first_user = next((i for i, f in enumerate(frames) if f["file"] == script_file), None)
     return frames[first_user:] if first_user is not None else frames  # from the entry down
+
+
+def _preload() -> None:
+    """Import what the first run needs on the parent side (keyring, the database layer, lint: about a
+    second on a cold process) now, in the thread that creates the client, not when the user runs."""
+    import app.domain.lint  # noqa: F401
+    import app.engine.database  # noqa: F401
+    import app.engine.secrets  # noqa: F401
 
 
 def _url_password(url: str) -> str | None:

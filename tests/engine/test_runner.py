@@ -335,10 +335,14 @@ def test_memory_error_is_crashed(client):
 def test_stop_from_another_thread(client):
     states = []
     client.on_state = states.append
+
+    def stop_once_running(event):  # from the runner thread; stop() is called from yet another one
+        if event.get("text") == "started":
+            threading.Thread(target=client.stop).start()
+
     try:
-        timer = threading.Timer(0.5, client.stop)
-        timer.start()
-        r = run(client, "get_user", "import time\ndef get_user(email, callback):\n    time.sleep(30)\n", timeout=20)
+        r = run(client, "get_user", "import time\ndef get_user(email, callback):\n    print('started')\n"
+                                    "    time.sleep(30)\n", timeout=20, on_event=stop_once_running)
     finally:
         client.on_state = None
     assert r.outcome == "error" and r.error == {"type": "Stopped", "message": "stopped by the user", "traceback": []}
