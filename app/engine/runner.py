@@ -276,7 +276,7 @@ class RunnerClient:
         if child is not None:
             return child
         self._set_state("starting")
-        child = spare_pool().take() if self.use_spare else None
+        child = spare_pool().take(wait=True) if self.use_spare else None  # one on its way beats a second cold start
         if child is None:
             child = Child.start()
         with self._child_lock:
