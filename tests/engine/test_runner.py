@@ -632,3 +632,21 @@ def get_user(email, callback):
     assert r.outcome == "not_found"
     assert len(r.sql) == 5000
     assert any("SQL trace truncated" in line["text"] for line in r.logs)
+
+
+def test_logs_stream_to_the_parent_while_the_run_goes_on(client, tmp_path):
+    flag = tmp_path / "seen"
+
+    def on_event(event):  # the script only finishes once the parent has seen its first line
+        if event.get("text") == "tick":
+            flag.touch()
+
+    r = run(client, "get_user", f"""
+import os, time
+def get_user(email, callback):
+    print("tick")
+    while not os.path.exists({str(flag)!r}):
+        time.sleep(0.01)
+    callback(None)
+""", timeout=10, on_event=on_event)
+    assert r.outcome == "not_found"
