@@ -141,20 +141,24 @@ class RunnerClient:
             }
             started = time.perf_counter()
             try:
-                child = self._acquire()
-            except ChildStartError as e:
+                try:
+                    child = self._acquire()
+                except ChildStartError as e:
+                    self._set_state("dead")
+                    return RunResult(key, "crashed", error={"type": "ChildStartError", "message": str(e),
+                                                            "traceback": []}, findings=static)
+                self._set_state("running")
+                if self._stopping:  # stop() came while the child was starting: nothing ran yet
+                    self._set_state("idle")
+                    result = _stopped(key, [], [], started)
+                else:
+                    result = self._exchange(child, command, timeout, on_event, secrets, started)
+                self._last_used = time.monotonic()
+            except BaseException:  # e.g. Ctrl-C in the CLI: never leave a child half-way through a run
+                self._drop_child()
+                raise
+            finally:
                 self._active = False
-                self._set_state("dead")
-                return RunResult(key, "crashed", error={"type": "ChildStartError", "message": str(e),
-                                                        "traceback": []}, findings=static)
-            self._set_state("running")
-            if self._stopping:  # stop() came while the child was starting: nothing ran yet
-                self._set_state("idle")
-                result = _stopped(key, [], [], started)
-            else:
-                result = self._exchange(child, command, timeout, on_event, secrets, started)
-            self._last_used = time.monotonic()
-            self._active = False
         result.findings = _dedupe([*static, *result.findings,
                                    *trace_findings(key, self.project.mode, result.outcome, result.sql)])
         return _masked(result, secrets)
@@ -374,6 +378,15 @@ class _Collector:
                 done = event
         return done
 
+    def _emit(self, event: dict[str, Any]) -> None:
+        """Hand an event to on_event; a failing callback is dropped, never the run."""
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(event)
+        except Exception:  # noqa: BLE001 - the GUI's problem must not end the user's run
+            self.on_event = None
+
     def _log(self, event: dict[str, Any]) -> None:
         text = str(event.get("text", ""))
         self.log_size += len(text) + 1
@@ -381,8 +394,7 @@ class _Collector:
             return
         line = {"stream": str(event.get("stream", "stdout")), "text": _mask_text(text, self.secrets)}
         self.logs.append(line)
-        if self.on_event is not None:
-            self.on_event({"type": "log", **line})
+        self._emit({"type": "log", **line})
 
     def _sql(self, event: dict[str, Any]) -> None:
         if len(self.sql) >= _MAX_SQL:
@@ -390,8 +402,7 @@ class _Collector:
         entry = _mask_data({k: event.get(k) for k in ("statement", "params", "duration_ms", "rows", "error")},
                            self.secrets)
         self.sql.append(entry)
-        if self.on_event is not None:
-            self.on_event({"type": "sql", **entry})
+        self._emit({"type": "sql", **entry})
 
 
 # -- helpers ---------------------------------------------------------------------------------------

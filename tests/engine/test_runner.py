@@ -650,3 +650,11 @@ def get_user(email, callback):
     callback(None)
 """, timeout=10, on_event=on_event)
     assert r.outcome == "not_found"
+
+
+def test_a_failing_on_event_callback_does_not_break_the_run(client):
+    def broken(event):
+        raise RuntimeError("GUI bug")
+
+    r = run(client, "get_user", "def get_user(email, callback):\n    print('x')\n    callback(None)\n", on_event=broken)
+    assert r.outcome == "not_found" and r.logs == [{"stream": "stdout", "text": "x"}]
