@@ -81,10 +81,17 @@ def main(argv: list[str] | None = None) -> int:  # noqa: ARG001 - the flag itsel
     output = RunOutput(channel)
     capture = Capture(output)
 
-    from app.runtime.execution import ScriptRunner  # sqlalchemy + bcrypt: the expensive part
+    try:
+        from app.runtime.execution import ScriptRunner  # sqlalchemy + bcrypt: the expensive part
 
-    runner = ScriptRunner(channel, output, capture, log_handler(output))
-    runner.warm_up()
+        runner = ScriptRunner(channel, output, capture, log_handler(output))
+        runner.warm_up()
+    except BaseException:  # a broken installation: tell the parent why (its crash report reads this)
+        import traceback
+
+        traceback.print_exc(file=crash_stream)
+        crash_stream.flush()
+        os._exit(3)
     channel.send({"ev": "ready", "pid": os.getpid()})
     code = serve(conn, channel, runner)
     crash_stream.flush()
