@@ -176,16 +176,36 @@ class Smoke:
         return f"{title!r} {shot.width()}x{shot.height()} ({self.qt_app.platformName()})"
 
     def check_completion(self) -> str:
-        service_cls = _import("app.engine.completion", "CompletionService")
-        service = _make_completion_service(service_cls, self.project)
+        """`db.` completes, through the editor's jedi child process when the app has one."""
         source = "def login(email, password, callback):\n    db.\n"
-        with _captured_errors(service_cls.__module__) as errors:
-            items = service.complete(source, 2, len("    db."))
-        names = [getattr(item, "name", item) for item in items]
+        position = (2, len("    db."))
+        try:
+            client_cls = _import("app.engine.completion_server", "CompletionClient")
+        except MissingPiece:
+            client_cls = None
+        if client_cls is not None:
+            where = "completion child process"
+            client = _make_completion_service(client_cls, self.project, self.workdir / "jedi-child")
+            try:
+                names = [getattr(item, "name", item) for item in client.complete(source, *position)]
+            finally:
+                with contextlib.suppress(Exception):
+                    client.close()
+        else:
+            where = "in process"
+            names = []
+        errors: list[str] = []
+        if "execute" not in names:  # ask jedi here too: in this process a swallowed error can be read
+            service_cls = _import("app.engine.completion", "CompletionService")
+            service = _make_completion_service(service_cls, self.project, self.workdir / "jedi-here")
+            with _captured_errors(service_cls.__module__) as errors:
+                local = [getattr(item, "name", item) for item in service.complete(source, *position)]
+            if client_cls is None:
+                names = local
         if "execute" not in names:
             shown = ", ".join(map(str, names[:8])) or "nothing"
             why = f"; {errors[-1]}" if errors else ""
-            raise RuntimeError(f"`db.` did not offer execute (got {shown}){why}")
+            raise RuntimeError(f"`db.` did not offer execute ({where}: got {shown}){why}")
         import jedi
 
         # jedi runs this file as a script to complete against another interpreter (a project's
@@ -193,7 +213,7 @@ class Smoke:
         helper = Path(jedi.__file__).parent / "inference" / "compiled" / "subprocess" / "__main__.py"
         if not helper.is_file():
             raise RuntimeError(f"{helper} is missing: completion against a project's venv would fail")
-        return f"`db.` -> {len(names)} names incl. execute (jedi {jedi.__version__})"
+        return f"`db.` -> {len(names)} names incl. execute (jedi {jedi.__version__}, {where})"
 
     def check_runner(self) -> str:
         client_cls = _import("app.engine.runner", "RunnerClient")
@@ -293,13 +313,19 @@ def _captured_errors(logger_name: str):
         logger.setLevel(level)
 
 
-def _make_completion_service(service_cls: Any, project: Any) -> Any:
-    """Build the service the way the editor does: for the Login script of this project."""
+def _make_completion_service(service_cls: Any, project: Any, cache_dir: Path | None = None) -> Any:
+    """Build the service the way the editor does: for the Login script of this project.
+
+    `cache_dir`: a jedi cache of its own. parso's disk cache is not safe across processes (a reader
+    can load a half-written pickle: EOFError), and the open window's editor warms jedi up in its
+    own process at the same time."""
     import inspect
 
     config_keys = list(getattr(project, "configuration", {}) or {}) if project is not None else []
     params = inspect.signature(service_cls).parameters
     kwargs: dict[str, Any] = {}
+    if cache_dir is not None and "cache_dir" in params:
+        kwargs["cache_dir"] = cache_dir
     if "project" in params:
         kwargs["project"] = project
     for name in ("kind_key", "kind", "key"):
