@@ -1,0 +1,119 @@
+"""Debugging a script through the IDE with the keyboard: F9 breakpoint (persisted), F5 start,
+F10/F11/Shift+F11 stepping, Shift+F5 stop; the current line, call stack, variables and watches."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+
+from app.domain.breakpoints import load_breakpoints
+from app.engine.runner import RunnerClient
+
+ALICE = {"email": "alice@example.com", "password": "wonderland-42"}
+TIMEOUT = 30000
+
+
+def _window(make_window, project):
+    return make_window(project, runner_factory=lambda p, **kw: RunnerClient(p, use_spare=False, **kw))
+
+
+def _start(window, qtbot, line=4):
+    editor = window.docs["login"].editor
+    editor.goto_line(line)
+    qtbot.keyClick(editor, Qt.Key.Key_F9)
+    window.run_panel.form("login").set_value(ALICE)
+    qtbot.keyClick(editor, Qt.Key.Key_F5)
+    debugger = window.debugger
+    qtbot.waitUntil(lambda: debugger.state == "paused", timeout=TIMEOUT)
+    return editor, debugger
+
+
+def _press(qtbot, editor, key, modifier=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(editor, key, modifier)
+
+
+def test_keyboard_debugging_of_login(make_window, project, qtbot):
+    window = _window(make_window, project)
+    editor, debugger = _start(window, qtbot)
+    assert editor.breakpoints == {4}
+    saved = json.loads((project.root / ".customdb" / "breakpoints.json").read_text())
+    assert saved["scripts"]["login"] == [{"line": 4, "condition": None, "hit": None}]
+    assert editor.debug_line == 4
+    variables = debugger.panels["Variables"]
+    qtbot.waitUntil(lambda: "row" in variables.values(), timeout=TIMEOUT)
+    assert variables.values()["email"] == "'alice@example.com'"
+    assert debugger.panels["Call stack"].frames() == ["login  line 4"]
+    assert window.docks["Variables"].isVisible()
+
+    debugger.add_watch("email.upper()")
+    watches = debugger.panels["Watches"]
+    qtbot.waitUntil(lambda: watches.values().get("email.upper()") == "'ALICE@EXAMPLE.COM'", timeout=TIMEOUT)
+
+    _press(qtbot, editor, Qt.Key.Key_F10)  # step over the bcrypt check
+    qtbot.waitUntil(lambda: debugger.state == "paused" and debugger.last_stop.line == 6, timeout=TIMEOUT)
+    assert editor.debug_line == 6
+    _press(qtbot, editor, Qt.Key.Key_F11)  # step into log.info: a library, so the next line of login
+    qtbot.waitUntil(lambda: debugger.state == "paused" and debugger.last_stop.line == 7, timeout=TIMEOUT)
+    assert watches.values()["email.upper()"] == "'ALICE@EXAMPLE.COM'"
+    _press(qtbot, editor, Qt.Key.Key_F11, Qt.KeyboardModifier.ShiftModifier)  # step out of the entry
+    qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
+    assert editor.debug_line is None
+    assert window.run_panel.last_result["outcome"] == "ok"
+    assert any("login ok for alice@example.com" in line["text"] for line in window.run_panel.last_result["logs"])
+
+    editor.goto_line(4)
+    _press(qtbot, editor, Qt.Key.Key_F9)  # F9 again removes it, in the editor and in the file
+    assert editor.breakpoints == set() and load_breakpoints(project) == {}
+
+
+def test_shift_f5_stops_a_paused_script_and_f5_runs_it_again(make_window, project, qtbot):
+    window = _window(make_window, project)
+    editor, debugger = _start(window, qtbot)
+    _press(qtbot, editor, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
+    assert window.run_panel.last_result["error"]["type"] == "Stopped"
+    _press(qtbot, editor, Qt.Key.Key_F5)  # the breakpoint is still there: paused again
+    qtbot.waitUntil(lambda: debugger.state == "paused", timeout=TIMEOUT)
+    _press(qtbot, editor, Qt.Key.Key_F5)  # continue to the end
+    qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
+    assert window.run_panel.last_result["outcome"] == "ok"
+
+
+def test_ctrl_f10_runs_to_the_cursor_and_ctrl_f5_runs_without_debugging(make_window, project, qtbot):
+    window = _window(make_window, project)
+    editor, debugger = _start(window, qtbot, line=2)
+    assert debugger.last_stop.line == 2
+    editor.goto_line(6)
+    _press(qtbot, editor, Qt.Key.Key_F10, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: debugger.state == "paused" and debugger.last_stop.line == 6, timeout=TIMEOUT)
+    _press(qtbot, editor, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
+    window.run_panel.last_result = None
+    _press(qtbot, editor, Qt.Key.Key_F5, Qt.KeyboardModifier.ControlModifier)  # a plain run ignores breakpoints
+    qtbot.waitUntil(lambda: window.run_panel.last_result is not None, timeout=TIMEOUT)
+    assert window.run_panel.last_result["outcome"] == "ok" and debugger.state == "idle"
+
+
+def test_closing_the_window_while_paused_ends_the_child(make_window, project, qtbot):
+    window = _window(make_window, project)
+    _, debugger = _start(window, qtbot)
+    child = window.controller._get_runner()._child
+    for doc in window.docs.values():
+        doc.editor.document().setModified(False)
+    assert window.close()
+    assert child.wait_exit(10) is not None  # killed or stopped: never left paused
+
+
+def test_a_gutter_click_toggles_and_conditions_are_kept(make_window, project, qtbot):
+    window = _window(make_window, project)
+    editor = window.docs["login"].editor
+    editor.breakpoint_clicked.emit(6)  # what the gutter emits for a click in its breakpoint column
+    assert editor.breakpoints == {6}
+    window.debugger.set_breakpoint("login", 6, "email.startswith('zed')")
+    assert load_breakpoints(project)["login"][6].condition == "email.startswith('zed')"
+    window.run_panel.form("login").set_value(ALICE)
+    qtbot.keyClick(editor, Qt.Key.Key_F5)  # the condition is false for alice: no stop at all
+    qtbot.waitUntil(lambda: window.run_panel.last_result is not None and window.debugger.state == "idle",
+                    timeout=TIMEOUT)
+    assert window.run_panel.last_result["outcome"] == "ok"
