@@ -108,6 +108,7 @@ class DebugSession:
         self._lock = threading.Lock()
         self._reading = False
         self._user_stop = False
+        self._closed = False
         self._req = 0
         self._logs: list[dict[str, str]] = []
         self._sql: list[dict[str, Any]] = []
@@ -147,8 +148,11 @@ class DebugSession:
         self._static = client._lint(key, source)
         self._timeout = self._left = float(timeout if timeout is not None else client.project.timeout_s)
         self._on_event = on_event
+        client.debug_session = self  # before waiting for the lock: a close() meanwhile must reach us
         client._run_lock.acquire()
         try:
+            if self._closed:
+                raise DebugSessionError("the session was closed before it started")
             client._stopping = False
             client._run_counter += 1
             self._command = {
@@ -164,7 +168,6 @@ class DebugSession:
                 "break_on_uncaught": bool(break_on_uncaught), "watches": [str(w) for w in watches],
             }
             self._started = time.perf_counter()
-            client.debug_session = self
             try:
                 self._child = client._acquire()
             except ChildStartError as e:
@@ -173,7 +176,10 @@ class DebugSession:
                                                              "traceback": []}, findings=self._static))
                 return
             client._set_state("running")
-            self.state = "running"
+            with self._lock:
+                if self._closed:
+                    raise DebugSessionError("the session was closed before it started")
+                self.state = "running"
             self._child.send(self._command)
         except BaseException:
             if self.state != "finished":
@@ -365,7 +371,11 @@ class DebugSession:
         running one. Safe from any thread; returns when the session has finished or its reader will."""
         with self._lock:
             state, reading = self.state, self._reading
+            if state == "new":
+                self._closed = True  # a start() under way gives up instead of pausing unseen
         if state in ("new", "finished"):
+            if state == "new" and getattr(self.client, "debug_session", None) is self:
+                self.client.debug_session = None
             return
         self._user_stop = True
         child = self._child

@@ -394,6 +394,9 @@ def install_debugger(window: MainWindow) -> DebugController:
             actions[name].setEnabled(paused)
         window.stop_action.setEnabled(debugging or window.controller.state == "running")
         window.run_action.setEnabled(not debugging and window.controller.state == "idle")
+        run_button = getattr(window.run_panel, "run_button", None)
+        if run_button is not None:  # one run at a time per container
+            run_button.setEnabled(not debugging and window.controller.state == "idle")
         window.run_state_label.setText(f"debug: {state}" if debugging else str(window.controller.state))
         if debugging:
             for title, _ in docks:

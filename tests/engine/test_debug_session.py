@@ -189,3 +189,12 @@ def test_steps_are_refused_unless_paused_and_bad_breakpoints_before_starting(cli
     assert breakpoint_spec("12 if n > 1") == {"line": 12, "condition": "n > 1"}
     assert breakpoint_spec("7 hit >=3") == {"line": 7, "hit": ">=3"}
     assert client.run("login", ALICE).outcome == "ok"  # nothing was left holding the container
+
+
+def test_a_session_closed_before_it_starts_never_takes_the_container(client):
+    session = DebugSession(client)
+    session.close()  # e.g. the window closed while the start was still queued
+    with pytest.raises(DebugSessionError, match="closed"):
+        session.start("login", ALICE, [5])
+    assert session.state == "finished"
+    assert client.run("login", ALICE).outcome == "ok"

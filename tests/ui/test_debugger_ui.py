@@ -70,6 +70,11 @@ def test_keyboard_debugging_of_login(make_window, project, qtbot):
 def test_shift_f5_stops_a_paused_script_and_f5_runs_it_again(make_window, project, qtbot):
     window = _window(make_window, project)
     editor, debugger = _start(window, qtbot)
+    assert not window.run_panel.run_button.isEnabled()
+    cursor = editor.textCursor()
+    cursor.movePosition(cursor.MoveOperation.End)
+    cursor.insertText("# edited while paused\n")
+    assert "running code is the version it started with" in window.statusBar().currentMessage()
     _press(qtbot, editor, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
     assert window.run_panel.last_result["error"]["type"] == "Stopped"
