@@ -20,16 +20,14 @@ def safe_case_name(name: str) -> str:
 
 
 def list_cases(project: Project, script: str | None = None) -> list[tuple[str, dict]]:
-    """(name, case) pairs sorted by name; unreadable files are skipped, never fatal."""
+    """(name, case) pairs sorted by name; files `customdb test` would reject are skipped here."""
+    from app.engine.cases import case_files, load_case
+
     found = []
-    if not project.cases_dir.is_dir():
-        return found
-    for file in sorted(project.cases_dir.glob("*.json")):
+    for file in case_files(project):
         try:
-            case = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(case, dict) or not isinstance(case.get("script"), str):
+            case = load_case(file)
+        except ValueError:
             continue
         if script is None or case["script"] == script:
             found.append((file.stem, case))

@@ -27,14 +27,14 @@ from app.domain.project import Project, ProjectError, load_project
 from app.domain.scripts import SCRIPT_KINDS
 from app.ui import recovery
 from app.ui.debug_controller import install_debugger
-from app.ui.documents import ScriptDocument, lint_text
+from app.ui.documents import ScriptDocument
 from app.ui.panels.findings_panel import FindingsPanel
 from app.ui.panels.output_panel import OutputPanel
 from app.ui.panels.run_panel import RunPanel
 from app.ui.panels.schema_panel import SchemaPanel
 from app.ui.panels.sql_panel import SqlPanel
 from app.ui.project_tree import ProjectTree
-from app.ui.run_controller import RunController
+from app.ui.run_controller import RunController, create_runner
 from app.ui.urls import display_url
 from app.ui.workers import relay, run_in_background
 
@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.setDockNestingEnabled(True)
 
-        self.controller = RunController(project, runner_factory) if runner_factory else RunController(project)
+        self.controller = RunController(project, runner_factory or create_runner, parent=self)
         self.tree = ProjectTree(project)
         self.tree.open_requested.connect(self.open_script)
         self.tabs = QTabWidget()
@@ -86,6 +86,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self.run_panel = RunPanel(project, self.controller)
+        self.run_panel.source_for = lambda key: self.docs[key].text() if key in self.docs else None
+        self.run_panel.before_run = self._before_run
         self.output_panel = OutputPanel()
         self.sql_panel = SqlPanel()
         self.findings_panel = FindingsPanel()
@@ -107,9 +109,9 @@ class MainWindow(QMainWindow):
         self.controller.started.connect(self._run_started)
         self.controller.event.connect(self._run_event)
         self.controller.finished.connect(self._run_finished)
-        self.controller.failed.connect(lambda msg: self.output_panel.note(f"run failed: {msg}"))
+        self.controller.failed.connect(self._run_failed)
         self.controller.state_changed.connect(self._run_state_changed)
-        self.controller.container_changed.connect(lambda s: self.container_label.setText(f"container: {s}"))
+        self.controller.container_changed.connect(self._container_changed)
 
         self._build_status_bar()
         self._build_menus()
@@ -229,16 +231,22 @@ class MainWindow(QMainWindow):
         self._lint_all_scripts()
 
     def _lint_all_scripts(self) -> None:
+        """Findings counts for every script, open or not (and required scripts that are missing)."""
         project = self.project
 
         def work() -> dict[str, list[Finding]]:
-            return {key: lint_text(project, key, project.read_script(key)) for key in project.script_keys()}
+            from app.domain.lint import lint_project
+
+            found: dict[str, list[Finding]] = {key: [] for key in SCRIPT_KINDS}
+            for f in lint_project(project):
+                found.setdefault(f.script or "", []).append(f)
+            return found
 
         run_in_background(work, self._initial_findings)
 
     def _initial_findings(self, found: dict[str, list[Finding]]) -> None:
         for key, findings in found.items():
-            if key not in self.docs:  # an open editor reports its own, newer findings
+            if key in SCRIPT_KINDS and key not in self.docs:  # an open editor reports its own, newer ones
                 self._set_static_findings(key, findings)
 
     # -- scripts and tabs ----------------------------------------------------------------------
@@ -416,6 +424,12 @@ class MainWindow(QMainWindow):
         self.writes_label.setToolTip("Runs commit their writes to the legacy database" if on
                                      else "Every run is rolled back")
 
+    def _run_failed(self, message: str) -> None:
+        self.output_panel.note(f"run failed: {message}")
+
+    def _container_changed(self, state: str) -> None:
+        self.container_label.setText(f"container: {state}")
+
     def _run_state_changed(self, state: str) -> None:
         idle = state == "idle"
         self.run_state_label.setText(state)
@@ -424,10 +438,15 @@ class MainWindow(QMainWindow):
         self.recycle_action.setEnabled(idle)
         self.stop_action.setEnabled(state == "running")
 
+    def _before_run(self) -> bool:
+        """Secrets the scripts need but nobody stored are asked now (once per session without a keychain)."""
+        if not self.project.secret_keys():
+            return True
+        from app.ui.dialogs.secrets_prompt import ask_missing_secrets
+
+        return ask_missing_secrets(self.project, self)
+
     def _run_started(self, key: str, _input: dict) -> None:
-        doc = self.docs.get(key)
-        if doc is not None and doc.modified:
-            self.save_doc(doc)  # the runner reads the script from disk: run what the user sees
         self.sql_panel.clear()
         self.output_panel.begin_run(f"{SCRIPT_KINDS[key].title} — {time.strftime('%H:%M:%S')}")
         self.docks["Output"].raise_()

@@ -38,12 +38,11 @@ class CaseOutcome:
     detail: str = ""
 
 
-def create_runner(project: Project) -> Any:
-    """The engine's runner for a project (imported here, lazily: it pulls in the child machinery)."""
-    from app.engine import runner as runner_module
+def create_runner(project: Project, on_state: Callable[[str], None] | None = None) -> Any:
+    """The engine's container for a project (imported here, lazily: it pulls in the child machinery)."""
+    from app.engine.runner import RunnerClient
 
-    cls = getattr(runner_module, "RunnerClient", None) or runner_module.Runner
-    return cls(project)
+    return RunnerClient(project, on_state=on_state)
 
 
 class RunController(QObject):
@@ -56,7 +55,7 @@ class RunController(QObject):
     case_finished = Signal(object)  # CaseOutcome
     cases_finished = Signal(object)  # list[CaseOutcome]
 
-    def __init__(self, project: Project, runner_factory: Callable[[Project], Any] = create_runner,
+    def __init__(self, project: Project, runner_factory: Callable[..., Any] = create_runner,
                  parent: QObject | None = None):
         super().__init__(parent)
         self.project = project
@@ -70,13 +69,20 @@ class RunController(QObject):
     def _get_runner(self) -> Any:
         with self._runner_lock:
             if self._runner is None:
-                self._runner = self._factory(self.project)
+                self._runner = self._factory(self.project, on_state=lambda s: post(self._set_container, s))
             return self._runner
 
     def warm_up(self) -> None:
-        """Create the runner (and its warm child) in the background so the first Run is quick."""
-        run_in_background(lambda: self._container_state(self._get_runner()), self._set_container,
-                          lambda _msg: self._set_container("unavailable"))
+        """Start the container's child in the background so the first Run is quick."""
+        def work() -> str:
+            runner = self._get_runner()
+            warm = getattr(runner, "warm", None)
+            if callable(warm):
+                warm()
+            return self._container_state(runner)
+
+        run_in_thread(work, self._set_container, lambda msg: self._set_container(f"unavailable ({msg})"),
+                      name="runner-warm-up")
 
     @staticmethod
     def _container_state(runner: Any) -> str:
@@ -92,8 +98,8 @@ class RunController(QObject):
         self.state_changed.emit(str(state))
 
     # -- commands ----------------------------------------------------------------------------
-    def run(self, key: str, input: dict) -> bool:
-        """Start a run; False (and nothing happens) unless idle."""
+    def run(self, key: str, input: dict, source: str | None = None) -> bool:
+        """Start a run (of `source`, the editor's buffer, when given); False unless idle."""
         if self.state is not RunState.IDLE:
             return False
         self._set_state(RunState.RUNNING)
@@ -102,9 +108,8 @@ class RunController(QObject):
 
         def work() -> dict:
             runner = self._get_runner()
-            post(self._set_container, "running")
             result = runner.run(key, input, commit=commit, timeout=self.project.timeout_s,
-                                on_event=lambda ev: post(self.event.emit, ev))
+                                on_event=lambda ev: post(self.event.emit, ev), source=source)
             return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
         run_in_thread(work, self._on_done, self._on_error, name=f"run-{key}")
@@ -129,7 +134,7 @@ class RunController(QObject):
                     actual = result.to_dict() if hasattr(result, "to_dict") else dict(result)
                     outcome = compare_case(name, case, actual)
                 except Exception as e:  # noqa: BLE001 - one broken case must not stop the list
-                    outcome = CaseOutcome(name, script, False, case.get("expect", {}), {}, str(e))
+                    outcome = CaseOutcome(name, script, False, case.get("expect", {}), {}, _message(e))
                 outcomes.append(outcome)
                 post(self.case_finished.emit, outcome)
             return outcomes
@@ -189,11 +194,12 @@ class RunController(QObject):
 
 
 def compare_case(name: str, case: dict, actual: dict) -> CaseOutcome:
-    """A case passes when the outcome matches and, if the case names a result, the result too."""
-    expect = case.get("expect", {}) or {}
-    problems = []
-    if "outcome" in expect and expect["outcome"] != actual.get("outcome"):
-        problems.append(f"outcome {actual.get('outcome')!r}, expected {expect['outcome']!r}")
-    if "result" in expect and expect["result"] != actual.get("result"):
-        problems.append("result differs from the expectation")
-    return CaseOutcome(name, case.get("script", ""), not problems, expect, actual, "; ".join(problems))
+    """Pass/fail exactly as `customdb test` judges (app.engine.cases.judge)."""
+    from app.engine.cases import judge
+
+    report = judge(name, case, actual)
+    return CaseOutcome(name, case.get("script", ""), report.passed, case.get("expect") or {}, actual, report.message)
+
+
+def _message(error: Exception) -> str:
+    return str(error) or type(error).__name__

@@ -25,7 +25,12 @@ class _Relay(QObject):
 
     @Slot(object, object)
     def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
-        callback(value)
+        try:
+            callback(value)
+        except RuntimeError as e:
+            if "already deleted" not in str(e) and "has been deleted" not in str(e):
+                raise
+            # the answer arrived after its window or panel was closed: nobody is waiting for it
 
 
 _relay: _Relay | None = None
@@ -44,6 +49,19 @@ def post(callback: Callable[[Any], None], value: Any = None) -> None:
     relay().delivered.emit(callback, value)
 
 
+# Errors whose message is written for users: shown as is, without the class name.
+_USER_ERRORS = ("RunInputError", "MissingSecretError", "KeychainUnavailable", "DatabaseUrlError",
+                "MissingDriverError", "ScaffoldError", "ProjectError", "FileNotFoundError")
+
+
+def error_message(error: BaseException) -> str:
+    """One line for the GUI: the message of errors meant for users, `Type: message` otherwise."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if type(error).__name__ in _USER_ERRORS and text:
+        return text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
 class _Task(QRunnable):
     def __init__(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
                  on_error: Callable[[str], None] | None):
@@ -54,7 +72,7 @@ class _Task(QRunnable):
         try:
             value = self.fn()
         except Exception as e:  # noqa: BLE001 - every failure is reported to the GUI as text
-            message = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+            message = error_message(e)
             if self.on_error is not None:
                 post(self.on_error, message)
             else:

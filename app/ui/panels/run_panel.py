@@ -6,6 +6,7 @@ The panel is a view over RunController; it never calls the runner itself.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -58,6 +59,10 @@ class RunPanel(QWidget):
         self.last_result: dict | None = None
         self.last_input: tuple[str, dict] | None = None
         self._pending_case: str | None = None
+        # set by the window: the open editor's text of a script (run what the user sees, saved or
+        # not), and a check before each run (asks for missing secrets); both optional
+        self.source_for: Callable[[str], str | None] = lambda key: None
+        self.before_run: Callable[[], bool] = lambda: True
 
         # what to run
         self.script_box = QComboBox()
@@ -236,7 +241,9 @@ class RunPanel(QWidget):
         except InputError as e:
             self.error_label.setText(str(e))
             return False
-        started = self.controller.run(self.script, values)
+        if self.controller.state is not RunState.IDLE or not self.before_run():
+            return False
+        started = self.controller.run(self.script, values, self.source_for(self.script))
         if started:
             self.last_input = (self.script, values)
             self.error_label.clear()

@@ -22,28 +22,15 @@ from PySide6.QtWidgets import (
 from app.ui.workers import run_in_background
 
 
-def normalise_schema(schema: Any) -> list[tuple[str, list[tuple[str, str]]]]:
-    """[(table, [(column, type)])] from the shapes inspect_schema may answer with."""
-    tables = getattr(schema, "tables", schema)
+def normalise_schema(tables: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    """[(table, [(column, type)])] from inspect_schema's Table/Column objects."""
     out = []
-    items = tables.items() if isinstance(tables, dict) else ((None, t) for t in tables)
-    for name, table in items:
-        tname = name or (table.get("name") if isinstance(table, dict) else getattr(table, "name", str(table)))
-        columns = table.get("columns", table) if isinstance(table, dict) and name is None else \
-            (table if name is not None else getattr(table, "columns", []))
-        if isinstance(columns, dict) and "columns" in columns:
-            columns = columns["columns"]
-        cols = []
-        for col in columns or []:
-            if isinstance(col, dict):
-                cols.append((str(col.get("name")), str(col.get("type", ""))))
-            elif isinstance(col, tuple | list):
-                cols.append((str(col[0]), str(col[1]) if len(col) > 1 else ""))
-            elif isinstance(col, str):
-                cols.append((col, ""))
-            else:
-                cols.append((str(getattr(col, "name", col)), str(getattr(col, "type", ""))))
-        out.append((str(tname), cols))
+    for table in tables:
+        columns = []
+        for col in table.columns:
+            type_ = col.type + (" · primary key" if getattr(col, "primary_key", False) else "")
+            columns.append((col.name, type_))
+        out.append((table.name, columns))
     return out
 
 

@@ -1,0 +1,157 @@
+"""Running scripts from the Run panel through the real runner: the result, streamed logs, the SQL
+trace, Stop on a hanging script, no double runs, the commit toggle and saved cases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QPlainTextEdit
+
+RUN_TIMEOUT_MS = 60_000  # a cold child imports SQLAlchemy and bcrypt; a busy 2-core machine is slow
+
+
+@pytest.fixture
+def window(make_window, project):
+    return make_window(project)
+
+
+def fill(window, **values):
+    form = window.run_panel.form()
+    form.set_value(values)
+
+
+def run_and_wait(qtbot, window) -> dict:
+    with qtbot.waitSignal(window.run_panel.result_shown, timeout=RUN_TIMEOUT_MS) as blocker:
+        assert window.run_panel.run()
+    return blocker.args[0]
+
+
+def test_the_form_follows_the_script_kind(window):
+    panel = window.run_panel
+    panel.select_script("login")
+    password = panel.form().fields["password"]
+    assert isinstance(password, QLineEdit) and password.echoMode() == QLineEdit.EchoMode.Password
+    panel.select_script("create")
+    user = panel.form().fields["user"]
+    assert isinstance(user, QPlainTextEdit)
+    assert {"email", "password"} <= set(json.loads(user.toPlainText()))
+    panel.select_script("change_email")
+    assert isinstance(panel.form().fields["verified"], QCheckBox)
+    assert panel.form().value() == {"email": "", "new_email": "", "verified": False}
+
+
+def test_invalid_json_input_is_reported_not_run(window):
+    panel = window.run_panel
+    panel.select_script("create")
+    panel.form().fields["user"].setPlainText("{not json")
+    assert not panel.run()
+    assert "not valid JSON" in panel.error_label.text()
+    assert window.controller.state == "idle"
+
+
+def test_login_for_alice_shows_ok_profile_sql_and_output(window, qtbot):
+    panel = window.run_panel
+    panel.select_script("login")
+    fill(window, email="alice@example.com", password="wonderland-42")
+    result = run_and_wait(qtbot, window)
+    assert result["outcome"] == "ok"
+    assert panel.badge.text() == "ok"
+    assert panel.result_tree.rows()["user_id"] == '"legacy|1"'
+    assert "log event s" in panel.meta_label.text()
+    select = [r for r in window.sql_panel.rows() if r[0].startswith("SELECT id, email, password_hash FROM users")]
+    assert len(select) == 1
+    assert "alice@example.com" in select[0][1] and select[0][2].endswith(" ms")
+    assert "login ok for alice@example.com" in window.output_panel.text()
+    assert window.controller.state == "idle" and panel.run_button.isEnabled()
+
+
+def test_wrong_password_is_rejected_with_fp(window, qtbot):
+    window.run_panel.select_script("login")
+    fill(window, email="alice@example.com", password="nope")
+    result = run_and_wait(qtbot, window)
+    assert result["outcome"] == "rejected"
+    assert window.run_panel.badge.text() == "rejected"
+    assert result["log_event"] == "fp"
+
+
+def test_the_unsaved_editor_buffer_is_what_runs(window, qtbot, project):
+    editor = window.docs["login"].editor
+    editor.selectAll()
+    editor.insertPlainText("def login(email, password, callback):\n"
+                           "    print('from the buffer')\n    callback(None, {'user_id': 'x|1'})\n")
+    fill(window, email="a@b.c", password="p")
+    result = run_and_wait(qtbot, window)
+    assert result["outcome"] == "ok"
+    assert "from the buffer" in window.output_panel.text()
+    assert "from the buffer" not in project.read_script("login")  # running never saved it
+
+
+def test_stop_ends_a_hanging_script_and_there_are_no_double_runs(window, qtbot):
+    editor = window.docs["login"].editor
+    editor.selectAll()
+    editor.insertPlainText("import time\n\ndef login(email, password, callback):\n"
+                           "    print('about to hang', flush=True)\n    time.sleep(120)\n")
+    fill(window, email="a@b.c", password="p")
+    with qtbot.waitSignal(window.run_panel.result_shown, timeout=RUN_TIMEOUT_MS) as blocker:
+        assert window.run_panel.run()
+        qtbot.waitUntil(lambda: "about to hang" in window.output_panel.text(), timeout=RUN_TIMEOUT_MS)
+        assert window.controller.state == "running"
+        assert not window.run_panel.run_button.isEnabled() and not window.run_action.isEnabled()
+        assert not window.controller.run("login", {"email": "x", "password": "y"})  # refused: busy
+        assert window.stop_action.isEnabled()
+        qtbot.mouseClick(window.run_panel.stop_button, Qt.MouseButton.LeftButton)
+    result = blocker.args[0]
+    assert result["outcome"] == "error"
+    assert result["error"]["type"] == "Stopped"
+    assert window.controller.state == "idle" and window.run_panel.run_button.isEnabled()
+
+
+def test_commit_toggle_is_off_by_default_and_loud_when_on(window):
+    panel = window.run_panel
+    assert not panel.commit_box.isChecked() and not window.controller.commit
+    assert window.writes_label.text() == "dry run"
+    window.commit_action.trigger()
+    assert panel.commit_box.isChecked() and window.controller.commit
+    assert window.writes_label.text() == "WRITES COMMITTED"
+    assert "c62828" in window.writes_label.styleSheet()
+    assert "ON" in panel.commit_box.text()
+    panel.commit_box.setChecked(False)
+    assert not window.commit_action.isChecked() and window.writes_label.text() == "dry run"
+
+
+def test_save_a_case_then_run_all_cases(window, qtbot, project):
+    panel = window.run_panel
+    panel.select_script("login")
+    fill(window, email="alice@example.com", password="wonderland-42")
+    run_and_wait(qtbot, window)
+    panel.save_case_named("alice ok")
+    saved = json.loads((project.cases_dir / "alice-ok.json").read_text())
+    assert saved["script"] == "login"
+    assert saved["input"] == {"email": "alice@example.com", "password": "wonderland-42"}
+    assert saved["expect"]["outcome"] == "ok" and saved["expect"]["result"]["user_id"] == "legacy|1"
+    (project.cases_dir / "wrong.json").write_text(json.dumps(
+        {"script": "login", "input": {"email": "alice@example.com", "password": "x"}, "expect": {"outcome": "ok"}}))
+    with qtbot.waitSignal(panel.cases_shown, timeout=RUN_TIMEOUT_MS) as blocker:
+        panel.run_all_cases()
+    outcomes = {o.name: o.passed for o in blocker.args[0]}
+    assert outcomes == {"alice-ok": True, "wrong": False}
+    texts = [panel.cases_list.item(i).text() for i in range(panel.cases_list.count())]
+    assert any(t.startswith("✔ alice-ok") for t in texts)
+    assert any(t.startswith("✘ wrong") and "rejected" in t for t in texts)
+    assert panel.badge.text() == "1/2 cases pass"
+
+
+def test_picking_a_saved_case_fills_the_form(window, project):
+    project.cases_dir.mkdir(exist_ok=True)
+    (project.cases_dir / "bob.json").write_text(json.dumps(
+        {"script": "login", "input": {"email": "bob@example.com", "password": "b"}, "expect": {"outcome": "ok"}}))
+    panel = window.run_panel
+    panel.select_script("get_user")
+    panel.select_script("login")  # reloads the cases of the script
+    index = panel.case_box.findText("bob")
+    assert index > 0
+    panel.case_box.setCurrentIndex(index)
+    panel.case_box.activated.emit(index)
+    assert panel.form().fields["email"].text() == "bob@example.com"
