@@ -76,15 +76,20 @@ class CompletionClient:
         if self._call("ping") != "pong":
             raise CompletionChildError("the completion process answered nonsense")
 
-    def close(self) -> None:
-        """Stop the child (it exits when its stdin closes)."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the child: it exits when its stdin closes (after the request it is on); with
+        `wait=False` it is killed at once."""
         proc, self._proc = self._proc, None
-        if proc is not None:
-            try:
-                proc.stdin.close()
-                proc.wait(timeout=3)
-            except (OSError, subprocess.TimeoutExpired):
-                proc.kill()
+        if proc is None:
+            return
+        if not wait:
+            proc.kill()
+        try:
+            proc.stdin.close()
+            proc.wait(timeout=3)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
 
     @property
     def pid(self) -> int | None:

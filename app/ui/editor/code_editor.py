@@ -171,9 +171,13 @@ class CodeEditor(QPlainTextEdit):
     def set_source(self, text: str) -> None:
         """Open `text`: colours the visible part at once and the rest in short slices, clears
         undo history and the modified flag."""
-        self.highlighter.begin_progressive(0, self._visible_lines() + 10, text.count("\n") + 1)
         self.setPlainText(text)
         self.document().setModified(False)
+
+    def setPlainText(self, text: str) -> None:  # noqa: N802 (Qt's name, so callers of either get it)
+        """QPlainTextEdit.setPlainText, but a long text is coloured progressively."""
+        self.highlighter.begin_progressive(0, self._visible_lines() + 10, text.count("\n") + 1)
+        super().setPlainText(text)
 
     def source(self) -> str:
         return self.toPlainText()

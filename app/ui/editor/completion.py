@@ -105,14 +105,16 @@ class CompletionEngine(QObject):
                 self.submit(CompletionRequest("warm_up", snippets=(snippet,)))
 
     def stop(self) -> None:
-        """End the worker thread (waits up to 3 s for a running request)."""
-        if self._thread is not None:
+        """End the worker thread and the jedi child without waiting for a running request (the
+        child is killed, so a quitting IDE never waits for jedi)."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
             self._queue.put((-1, next(self._order), None))
-            self._thread.join(timeout=3)
-            self._thread = None
         close = getattr(self._service, "close", None)
         if close is not None:
-            close()
+            close(wait=False)
+        if thread is not None:
+            thread.join(timeout=1)
 
     # -- worker thread -----------------------------------------------------------------------------
     def _run(self) -> None:

@@ -89,3 +89,10 @@ def test_lex_line_hands_back_the_state_stack():
     tokens, after = lex_line(lexer, 'end""" + 1', inside)
     assert after == ("root",)
     assert tokens[0][2] in String
+
+
+def test_set_plain_text_is_progressive_too(editor, qtbot):
+    source = "".join(f"n_{i} = {i}\n" for i in range(3000))
+    with qtbot.waitSignal(editor.highlighter.progress_finished, timeout=20_000):
+        editor.setPlainText(source)  # what a caller that does not know set_source uses
+        assert editor.document().findBlockByNumber(2999).userState() == PENDING
