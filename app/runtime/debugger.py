@@ -35,7 +35,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from app.runtime.answer import Callback
-from app.runtime.api import INJECTED
+from app.runtime.api import INJECTED_NAMES
 from app.runtime.masking import Masker
 
 RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -46,7 +46,7 @@ INLINE_COMMANDS = frozenset({"frame_vars", "expand", "evaluate", "watches"})
 REASONS = ("breakpoint", "step", "exception")
 _YIELD = dis.opmap["YIELD_VALUE"]
 _HIT = re.compile(r"^\s*(==|>=|>|%)?\s*(\d+)\s*$")
-_HIDDEN_MODULE_NAMES = frozenset(INJECTED) | {"__builtins__"}
+_HIDDEN_MODULE_NAMES = frozenset(INJECTED_NAMES) | {"__builtins__"}
 
 
 class DebugStopped(BaseException):

@@ -198,3 +198,16 @@ def test_a_session_closed_before_it_starts_never_takes_the_container(client):
         session.start("login", ALICE, [5])
     assert session.state == "finished"
     assert client.run("login", ALICE).outcome == "ok"
+
+
+def test_a_breakpoint_at_module_level_shows_the_script_names_without_the_injected_ones(tmp_path):
+    source = "\nLIMIT = 3\nNAME = 'x'\n\ndef login(email, password, callback):\n    return callback(None)\n"
+    project = make_project(tmp_path / "m", {"login": source})
+    with RunnerClient(project, use_spare=False) as c:
+        session = DebugSession(c)
+        session.start("login", ALICE, [3])
+        stop = session.wait_stop()
+        assert (stop.reason, stop.line, stop.function) == ("breakpoint", 3, "<module>")
+        assert stop.locals == {"LIMIT": "3"}
+        session.continue_()
+        assert isinstance(session.wait_stop(), Finished)

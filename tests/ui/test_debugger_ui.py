@@ -122,3 +122,38 @@ def test_a_gutter_click_toggles_and_conditions_are_kept(make_window, project, qt
     qtbot.waitUntil(lambda: window.run_panel.last_result is not None and window.debugger.state == "idle",
                     timeout=TIMEOUT)
     assert window.run_panel.last_result["outcome"] == "ok"
+
+
+HELPER_LOGIN = '''\
+def check(row_id):
+    doubled = row_id * 2
+    return doubled
+
+def login(email, password, callback):
+    marker = "outer"
+    value = check(21)
+    return callback(None, {"user_id": f"legacy|{value}", "email": email})
+'''
+
+
+def test_call_stack_frames_show_their_own_variables(make_window, project, qtbot):
+    window = _window(make_window, project)
+    window.docs["login"].set_text(HELPER_LOGIN, modified=True)
+    editor, debugger = _start(window, qtbot, line=3)
+    assert debugger.last_stop.function == "check"
+    stack = debugger.panels["Call stack"]
+    assert stack.frames() == ["check  line 3", "login  line 7"]
+    variables = debugger.panels["Variables"]
+    assert variables.values() == {"row_id": "21", "doubled": "42"}
+    stack.setCurrentRow(1)
+    qtbot.waitUntil(lambda: "marker" in variables.values(), timeout=TIMEOUT)
+    assert variables.values()["marker"] == "'outer'"
+    assert editor.debug_line == 7  # the selected frame's line
+    console = debugger.panels["Debug console"]
+    assert {"marker", "db", "configuration"} <= set(console.names.stringList())  # live and injected names
+    console.input.setText("marker.upper()")
+    qtbot.keyClick(console.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "'OUTER'" in console.output.toPlainText(), timeout=TIMEOUT)
+    _press(qtbot, editor, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
+    assert window.run_panel.last_result["result"]["user_id"] == "legacy|42"

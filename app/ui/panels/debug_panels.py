@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
+    QCompleter,
     QHBoxLayout,
     QLineEdit,
     QListWidget,
@@ -167,7 +168,8 @@ class WatchesPanel(QWidget):
 
 
 class DebugConsole(QWidget):
-    """Evaluate an expression (or run a statement) in the selected frame while paused."""
+    """Evaluate an expression (or run a statement) in the selected frame while paused; the input
+    completes the selected frame's live names and the injected runtime names."""
 
     def __init__(self, controller: DebugController, parent: QWidget | None = None):
         super().__init__(parent)
@@ -177,11 +179,21 @@ class DebugConsole(QWidget):
         self.input = QLineEdit()
         self.input.setPlaceholderText("Evaluate in the selected frame (while paused)")
         self.input.returnPressed.connect(self._evaluate)
+        self.names = QStringListModel(self)
+        completer = QCompleter(self.names, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseSensitive)
+        self.input.setCompleter(completer)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.output, 1)
         layout.addWidget(self.input)
         controller.evaluated.connect(self._show)
+        controller.variables_ready.connect(self._live_names)
+
+    def _live_names(self, variables: list[dict]) -> None:
+        from app.runtime.api import INJECTED_NAMES
+
+        self.names.setStringList(sorted({v["name"] for v in variables} | set(INJECTED_NAMES)))
 
     def _evaluate(self) -> None:
         text = self.input.text().strip()
