@@ -1,0 +1,172 @@
+"""Configuration & secrets, the connection dialog, and a project that fails to load."""
+
+from __future__ import annotations
+
+import keyring
+import pytest
+from keyring.backends.fail import Keyring as FailKeyring
+from PySide6.QtWidgets import QLineEdit, QMessageBox
+
+from app.domain.project import load_project
+from app.engine.secrets import SERVICE, session_secrets
+from app.ui.dialogs.configuration import ConfigurationDialog
+from app.ui.dialogs.connection import ConnectionDialog
+
+
+def add_secret_row(dialog, key, value):
+    row = dialog.add_row("", "", False, False)
+    key_edit, value_edit, secret_box = dialog.row(row)
+    key_edit.setText(key)
+    secret_box.setChecked(True)
+    value_edit.setText(value)
+    return value_edit
+
+
+def test_a_secret_goes_to_the_keychain_and_never_into_customdb_toml(qtbot, project, memory_keyring):
+    dialog = ConfigurationDialog(project)
+    qtbot.addWidget(dialog)
+    value_edit = add_secret_row(dialog, "API_KEY", "s3cr3t-value-123")
+    assert value_edit.echoMode() == QLineEdit.EchoMode.Password  # typed as ••••
+    dialog.save()
+    text = (project.root / "customdb.toml").read_text()
+    assert "s3cr3t-value-123" not in text
+    assert "API_KEY = { secret = true }" in text or "[configuration.API_KEY]" in text
+    assert memory_keyring.store[(SERVICE, f"{project.id}:API_KEY")] == "s3cr3t-value-123"
+    again = load_project(project.root)
+    assert again.configuration["API_KEY"].secret and again.configuration["BCRYPT_ROUNDS"].value == "10"
+
+
+def test_a_stored_secret_is_shown_masked_not_in_clear(qtbot, project, memory_keyring):
+    dialog = ConfigurationDialog(project)
+    qtbot.addWidget(dialog)
+    add_secret_row(dialog, "API_KEY", "hidden-1")
+    dialog.save()
+    reopened = ConfigurationDialog(load_project(project.root))
+    qtbot.addWidget(reopened)
+    rows = {reopened.row(i)[0].text(): reopened.row(i) for i in range(reopened.table.rowCount())}
+    _, value_edit, secret_box = rows["API_KEY"]
+    assert secret_box.isChecked()
+    assert value_edit.text() == "" and value_edit.placeholderText().startswith("••••")
+
+
+def test_bad_keys_are_refused_with_a_message(qtbot, project, monkeypatch):
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: warned.append(a[2])))
+    dialog = ConfigurationDialog(project)
+    qtbot.addWidget(dialog)
+    row = dialog.add_row("", "", False, False)
+    dialog.row(row)[0].setText("1bad key")
+    dialog.save()
+    assert warned and "not a valid key" in warned[0]
+    assert "1bad" not in (project.root / "customdb.toml").read_text()
+
+
+def test_without_a_keychain_a_banner_shows_and_secrets_stay_in_the_session(qtbot, project, monkeypatch):
+    keyring.set_keyring(FailKeyring())
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a, **k: None))
+    dialog = ConfigurationDialog(project)
+    qtbot.addWidget(dialog)
+    assert not dialog.banner.isHidden() and "No keychain" in dialog.banner.text()
+    add_secret_row(dialog, "API_KEY", "session-only-9")
+    dialog.save()
+    assert session_secrets.get(project, "API_KEY") == "session-only-9"
+    assert "session-only-9" not in (project.root / "customdb.toml").read_text()
+
+
+def test_a_missing_secret_is_asked_once_before_a_run(make_window, project, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from app.domain.project import ConfigEntry
+
+    keyring.set_keyring(FailKeyring())
+    project.configuration["API_KEY"] = ConfigEntry("API_KEY", None, True)
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText",
+                        staticmethod(lambda *a, **k: (asked.append(a[2]) or "typed-once", True)))
+    window = make_window(project)
+    assert window._before_run() and window._before_run()
+    assert len(asked) == 1 and "API_KEY" in asked[0]
+    assert session_secrets.get(project, "API_KEY") == "typed-once"
+
+
+def test_connection_test_against_sqlite_shows_the_server_version(qtbot, project):
+    dialog = ConnectionDialog(project)
+    qtbot.addWidget(dialog)
+    assert dialog.kind.currentData() == "sqlite" and dialog.sqlite_path.text() == "legacy.db"
+    dialog.test()
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)
+    assert dialog.result.text().startswith("✔ Connected: SQLite 3.")
+    assert "round trip" in dialog.result.text()
+
+
+def test_connection_test_names_a_missing_sqlite_file(qtbot, project):
+    dialog = ConnectionDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.sqlite_path.setText("nope.db")
+    dialog.test()
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)
+    assert dialog.result.text().startswith("✘ unknown-database")
+    assert "nope.db" in dialog.result.text()
+
+
+@pytest.mark.postgres
+def test_connection_to_postgres_stores_the_password_in_the_keychain_only(qtbot, project, pg_url, memory_keyring):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_url.url)
+    dialog = ConnectionDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("postgresql"))
+    dialog.host.setText(url.host)
+    dialog.port.setValue(url.port)
+    dialog.database.setText(url.database)
+    dialog.user.setText(url.username)
+    dialog.password.setText("wrong-password")
+    dialog.test()
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=30_000)
+    assert dialog.result.text().startswith("✘ auth")
+    assert "wrong-password" not in dialog.result.text()
+    dialog.password.setText(pg_url.password)
+    dialog.test()
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=30_000)
+    assert dialog.result.text().startswith("✔ Connected: PostgreSQL ")
+    dialog.save()
+    toml = (project.root / "customdb.toml").read_text()
+    assert pg_url.password not in toml and "postgresql+psycopg://" in toml
+    assert memory_keyring.store[(SERVICE, f"{project.id}:DATABASE_PASSWORD")] == pg_url.password
+
+
+def test_a_password_typed_in_a_raw_url_moves_to_the_keychain(qtbot, project, memory_keyring):
+    dialog = ConnectionDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("raw"))
+    dialog.raw_url.setText("postgresql+psycopg://app:pa55word@db.example.com:5432/users")
+    dialog.save()
+    toml = (project.root / "customdb.toml").read_text()
+    assert "pa55word" not in toml and "app@db.example.com:5432/users" in toml
+    assert memory_keyring.store[(SERVICE, f"{project.id}:DATABASE_PASSWORD")] == "pa55word"
+
+
+def test_a_broken_customdb_toml_shows_file_and_line_and_opens_nothing(project_dir, monkeypatch, qtbot):
+    from app.ui import application
+    from app.ui.main_window import MainWindow
+
+    (project_dir / "customdb.toml").write_text('name = "x"\nmode = "sideways"\n', encoding="utf-8")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda *a, **k: shown.append(a[2])))
+    before = len(MainWindow.open_windows)
+    assert application.main([str(project_dir)]) == 2
+    assert shown and "customdb.toml:2" in shown[0] and "mode" in shown[0]
+    assert len(MainWindow.open_windows) == before
+
+
+def test_file_open_of_a_broken_project_keeps_the_current_one(make_window, project, tmp_path, monkeypatch):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "customdb.toml").write_text("name = [\n", encoding="utf-8")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda *a, **k: shown.append(a[2])))
+    window = make_window(project)
+    assert window.open_project_folder(broken) is None
+    assert shown and "customdb.toml" in shown[0] and "invalid TOML" in shown[0]
+    assert window.isVisible() and window.project is project
