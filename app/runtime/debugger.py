@@ -29,6 +29,7 @@ import os
 import re
 import reprlib
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import CodeType, FrameType
@@ -187,6 +188,7 @@ class Debugger(bdb.Bdb):
         self._in_tracer = False
         self._paused = False
         self._condition_error: str | None = None
+        self._thread = threading.get_ident()  # only the thread that runs the entry is debugged
 
     def _on_statements(self, bps: dict[int, Breakpoint]) -> dict[int, Breakpoint]:
         """A breakpoint on a continuation line belongs to its statement's first line."""
@@ -347,12 +349,13 @@ class Debugger(bdb.Bdb):
     def _breakpoint_hook(self, *args: Any, **kwargs: Any) -> None:  # noqa: ARG002 - breakpoint(*a, **kw)
         """`breakpoint()` in the script: stop right there."""
         frame = sys._getframe(1)
-        if self.mode != "quit" and not self._paused:
+        if self.mode != "quit" and not self._paused and threading.get_ident() == self._thread:
             self._pause_outside_tracer(frame, "breakpoint")
 
     def callback_error(self, frame: FrameType | None) -> None:
         """The script passed an error to callback: stop at the call when that option is on."""
-        if self.break_on_callback_error and frame is not None and self.mode != "quit" and not self._paused:
+        if (self.break_on_callback_error and frame is not None and self.mode != "quit" and not self._paused
+                and threading.get_ident() == self._thread):
             self._pause_outside_tracer(frame, "exception")
 
     def _post_mortem(self, exc: BaseException) -> None:

@@ -77,6 +77,8 @@ class DebugController(QObject):
         self.last_stop: Any = None
         self.frame = 0
         self.watches: list[str] = []
+        self.step_into_libraries = False
+        self.break_on_callback_error = False
         self.breakpoints: dict[str, dict[int, LineBreakpoint]] = load_breakpoints(self.project)
         self._worker = _Worker()
         self._hooked: set[int] = set()
@@ -183,6 +185,8 @@ class DebugController(QObject):
         source = doc.text()
         breakpoints = self.wire_breakpoints(doc.key)
         watches = list(self.watches)
+        options = {"step_into_libraries": self.step_into_libraries,
+                   "break_on_callback_error": self.break_on_callback_error}
         self._set_state("running")
         self.window.controller.started.emit(doc.key, values)  # the window clears its output panels
         events = self.window.controller.event
@@ -192,7 +196,7 @@ class DebugController(QObject):
 
             session = DebugSession(self.window.controller._get_runner())
             self.session = session
-            session.start(doc.key, values, breakpoints, watches=watches, source=source,
+            session.start(doc.key, values, breakpoints, watches=watches, source=source, **options,
                           timeout=self.project.timeout_s, on_event=lambda ev: post(events.emit, ev))
             return session.wait_stop()
 
@@ -373,6 +377,14 @@ def install_debugger(window: MainWindow) -> DebugController:
     menu.addSeparator()
     add("toggle", "Toggle &breakpoint", controller.toggle_breakpoint, "F9")
     add("condition", "Breakpoint co&ndition…", controller.edit_condition, None)
+    menu.addSeparator()
+    for name, text in (("step_into_libraries", "Step into &libraries"),
+                       ("break_on_callback_error", "Stop when an &error is passed to callback")):
+        toggle = QAction(text, window)
+        toggle.setCheckable(True)
+        toggle.toggled.connect(lambda on, n=name: setattr(controller, n, on))
+        menu.addAction(toggle)
+        actions[name] = toggle
     window.stop_action.triggered.connect(controller.stop)  # Shift+F5 stops a debug run too
     controller.actions = actions
 

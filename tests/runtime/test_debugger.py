@@ -398,3 +398,33 @@ def test_continuing_without_breakpoints_runs_with_no_trace_function_at_all(tmp_p
     assert untraced is True
     _, untraced = debug(tmp_path, source, "entry", (1,), breakpoints=[99])
     assert untraced is False  # a breakpoint somewhere: calls are watched (but this frame is not traced)
+
+
+def test_breakpoint_in_a_thread_the_script_started_is_ignored(tmp_path):
+    source = """
+    import threading
+
+    def entry(a):
+        worker = threading.Thread(target=breakpoint)
+        worker.start()
+        worker.join()
+        return a
+    """
+    driver, result = debug(tmp_path, source, "entry", (5,))
+    assert result == 5 and driver.stops == []
+
+
+def test_step_into_libraries_when_asked(tmp_path):
+    source = """
+    import textwrap
+
+    def entry(a):
+        text = textwrap.dedent(a)
+        return text
+    """
+    driver, _ = debug(tmp_path, source, "entry", ("  x",), ["into", "into"], stop_on_entry=True,
+                      step_into_libraries=True)
+    assert driver.stops[0][1:3] == (4, "entry")
+    assert driver.stops[1][2] == "dedent" and driver.events[1]["library"] is True
+    driver, _ = debug(tmp_path, source, "entry", ("  x",), ["into", "into"], stop_on_entry=True)
+    assert [(s[1], s[2]) for s in driver.stops] == [(4, "entry"), (5, "entry")]

@@ -157,3 +157,18 @@ def test_call_stack_frames_show_their_own_variables(make_window, project, qtbot)
     _press(qtbot, editor, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
     assert window.run_panel.last_result["result"]["user_id"] == "legacy|42"
+
+
+def test_stop_on_errors_passed_to_callback_is_an_option_of_the_debug_menu(make_window, project, qtbot):
+    window = _window(make_window, project)
+    debugger = window.debugger
+    debugger.actions["break_on_callback_error"].setChecked(True)
+    editor = window.docs["login"].editor
+    window.run_panel.form("login").set_value({"email": "alice@example.com", "password": "wrong"})
+    qtbot.keyClick(editor, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: debugger.state == "paused", timeout=TIMEOUT)
+    assert (debugger.last_stop.reason, debugger.last_stop.line) == ("exception", 5)
+    assert editor.debug_line == 5
+    qtbot.keyClick(editor, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
+    assert window.run_panel.last_result["outcome"] == "rejected"
