@@ -130,6 +130,14 @@ def serve(conn: Any, channel: Channel, runner: Any) -> int:
             exit_code = debug_command(conn, channel, runner, message)
             if exit_code is not None:
                 return exit_code
+        elif command == "batch":  # Get User for many identifiers: the migration rehearsal (app/runtime/batch.py)
+            from app.runtime.batch import batch_command
+
+            exit_code = batch_command(conn, channel, runner, message)
+            if exit_code is not None:
+                return exit_code
+        elif command == "cancel":
+            pass  # a cancel that arrived after its batch had finished
         elif command == "ping":
             channel.send({"ev": "pong", "time": time.time(), "threads": threading.active_count()})
         elif command == "exit":

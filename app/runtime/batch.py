@@ -1,0 +1,365 @@
+"""The `batch` command: Get User for many identifiers in one command (the migration rehearsal).
+
+One run per user through the protocol costs a round trip, a fresh module and a full callback per
+user; a rehearsal of 100,000 users would then take many times longer than the script itself. Here
+the child loads the script once, runs the project's identifier query itself, calls the entry twice
+per identifier (the second call checks that the answer is stable), rolls the database back after
+any call that wrote, and streams compact verdicts back in chunks. Always a dry run.
+
+Command: {"cmd": "batch", "run": N, "key": "get_user", "filename", "source", "query" | "identifiers",
+          "limit": int | None, "configuration", "secrets", "database_url", "context_enabled",
+          "requires_username", "login_profiles": {lower email: profile}, "chunk": int, "log_cap"}
+Events:  {"ev": "batch_total", "run": N, "total": T}
+         {"ev": "batch_rows", "run": N, "rows": [[identifier, [codes], user_id, email, message], ...]}
+         {"ev": "done", "run": N, "outcome": "ok" | "cancelled" | "error" | "invalid" | "crashed",
+          "error": {...} | None, "count": int, "duration_ms", "exit": bool}
+The parent may send {"cmd": "cancel"} at any time; it is read between chunks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import event, text
+
+from app.domain.profile import check_profile, secret_field_name
+from app.domain.scripts import kind
+from app.runtime.masking import Masker
+from app.runtime.namespace import DryRunConnection, injected, module_globals
+from app.runtime.protocol import DEFAULT_LOG_CAP, decode
+
+_FLUSH_S = 0.25
+_THREAD_WAIT_S = 0.01
+_READ_ONLY = ("SELECT", "WITH", "PRAGMA", "VALUES", "EXPLAIN")
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_clause(statement: str) -> Any:
+    return text(statement)
+
+
+def cached_text(statement: Any) -> Any:
+    """`text()` that parses each distinct SQL string once. TextClause is generative (bindparams(),
+    columns() return copies), so sharing one object between calls is safe; parsing the bind
+    parameters again on every call was half the cost of a typical Get User."""
+    if type(statement) is str:
+        return _cached_clause(statement)
+    return text(statement)
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class _Writes:
+    """Did the last call write? SQLite counts changed rows; any statement that is not a read counts too."""
+
+    def __init__(self, db: Any):
+        self.flag = False
+        raw = getattr(getattr(db.connection, "driver_connection", None), "total_changes", None)
+        self._raw = db.connection.driver_connection if raw is not None else None
+        self._changes = raw
+
+    def listener(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:  # noqa: ARG002
+        if not statement.lstrip()[:7].upper().startswith(_READ_ONLY):
+            self.flag = True
+
+    def wrote(self) -> bool:
+        if self._raw is None:
+            return True  # not SQLite: roll back after every call
+        changes = self._raw.total_changes
+        wrote = self.flag or changes != self._changes
+        self._changes = changes
+        self.flag = False
+        return wrote
+
+
+class _Checker:
+    """The per-profile checks, with a fast path for the common flat profile without secrets."""
+
+    def __init__(self, secrets: list[str], requires_username: bool):
+        self.secrets = [s for s in secrets if s]
+        self.requires_username = requires_username
+        self._key_sets: dict[tuple, bool] = {}
+
+    def problems(self, profile: Mapping[str, Any]) -> tuple[list[str], str | None]:
+        """(codes, first message) of one profile."""
+        codes: list[str] = []
+        message = None
+        user_id = profile.get("user_id", profile.get("id"))
+        if user_id is None or (isinstance(user_id, str) and not user_id.strip()):
+            codes.append("missing-user-id")
+            message = "the profile has no user_id (or id)"
+        if self._suspicious(profile):
+            for f in check_profile(profile, "get_user", secret_values=self.secrets,
+                                   requires_username=self.requires_username):
+                if f.code == "secret-in-profile":
+                    codes.append("secret-in-profile")
+                    message = message or f.message
+                    break
+        return codes, message
+
+    def _suspicious(self, profile: Mapping[str, Any]) -> bool:
+        keys = tuple(profile)
+        named = self._key_sets.get(keys)
+        if named is None:
+            named = self._key_sets[keys] = any(secret_field_name(str(k)) for k in keys)
+        if named:
+            return True
+        for value in profile.values():
+            if isinstance(value, str):
+                if "$" in value or any(s in value for s in self.secrets):
+                    return True
+            elif isinstance(value, dict | list | tuple):
+                return True
+        return False
+
+
+def _describe(err: Any, masker: Masker) -> str:
+    if isinstance(err, BaseException):
+        message = getattr(err, "message", None) or str(err)
+        return masker.text(f"{type(err).__name__}: {message}")
+    return masker.text(f"callback got {type(err).__name__} as its error argument")
+
+
+def batch_command(conn: Any, channel: Any, runner: Any, command: dict[str, Any]) -> int | None:
+    """Serve one batch command; returns an exit code when the child must end afterwards."""
+    run_id = int(command["run"])
+    started = time.perf_counter()
+    secrets = [s for s in command.get("secrets") or () if isinstance(s, str)]
+    masker = Masker(secrets)
+    runner.output.start(run_id, int(command.get("log_cap") or DEFAULT_LOG_CAP), masker)
+    channel.streaming(True)
+    done: dict[str, Any] = {"ev": "done", "run": run_id, "outcome": "ok", "error": None, "count": 0,
+                            "exit": False}
+    exit_code = None
+    try:
+        done["count"] = _serve(conn, channel, runner, command, masker, secrets)
+    except _Cancelled as c:
+        done.update(outcome="cancelled", count=c.args[0])
+    except _Stop as s:
+        done.update(outcome=s.outcome, error=s.error)
+    except SystemExit as e:
+        exit_code = e.code if isinstance(e.code, int) else 1
+        done.update(outcome="crashed", exit=True, error={
+            "type": "SystemExit", "message": "the script called sys.exit(); the container was recycled"})
+    except MemoryError:
+        exit_code = 70
+        done.update(outcome="crashed", exit=True, error={
+            "type": "MemoryError", "message": "the script ran out of memory; the container was recycled"})
+    finally:
+        runner.capture.reinstall()
+    runner.capture.finish_run()
+    runner.output.stop()
+    channel.streaming(False)
+    done["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    channel.send(done)
+    return exit_code
+
+
+class _Stop(Exception):
+    def __init__(self, outcome: str, error: dict[str, Any]):
+        super().__init__(error["message"])
+        self.outcome = outcome
+        self.error = error
+
+
+def _serve(conn: Any, channel: Any, runner: Any, command: dict[str, Any], masker: Masker,
+           secrets: list[str]) -> int:
+    from app.runtime.execution import _Invalid  # the one loader both commands share
+
+    run_id = int(command["run"])
+    key = command.get("key") or "get_user"
+    k = kind(key)
+    try:
+        code, entry = runner._load(key, k, command["source"], command["filename"])
+    except _Invalid as invalid:
+        raise _Stop("invalid", {"type": invalid.error["type"], "message": invalid.error["message"]}) from None
+    try:
+        engine = runner._engine(command["database_url"])
+        db = DryRunConnection(engine)
+        db.begin()
+    except Exception as e:  # noqa: BLE001 - any driver error is the user's to read
+        raise _Stop("error", {"type": type(e).__name__,
+                              "message": masker.text(f"could not connect to the legacy database: {e}")}) from None
+    writes = _Writes(db)
+    event.listen(engine, "before_cursor_execute", writes.listener)
+    try:
+        identifiers = _identifiers(db, command, masker)
+        db.rollback()
+        db.begin()
+        writes.wrote()
+        channel.send({"ev": "batch_total", "run": run_id, "total": len(identifiers)})
+        names = injected(command.get("configuration") or {}, runner.global_, db, runner.log)
+        names["text"] = cached_text
+        g = module_globals(names, command["filename"], k.key)
+        exec(code, g)
+        fn = g.get(entry.name)
+        if not callable(fn):
+            raise _Stop("error", {"type": "TypeError", "message": f"the entry {entry.name!r} is not callable"})
+        call = _Caller(fn, db, writes, masker, command)
+        checker = _Checker(secrets, bool(command.get("requires_username")))
+        logins = {str(e).lower(): p for e, p in (command.get("login_profiles") or {}).items()}
+        return _loop(conn, channel, run_id, identifiers, call, checker, logins, masker,
+                     int(command.get("chunk") or 1000))
+    finally:
+        event.remove(engine, "before_cursor_execute", writes.listener)
+        with contextlib.suppress(Exception):  # a dropped connection has nothing to roll back
+            if db.in_transaction():
+                db.rollback()
+        with contextlib.suppress(Exception):
+            db.close()
+
+
+def _identifiers(db: Any, command: dict[str, Any], masker: Masker) -> list[Any]:
+    limit = command.get("limit")
+    given = command.get("identifiers")
+    if given is not None:
+        values = list(given)
+        return values[:limit] if limit is not None else values
+    query = command.get("query") or "SELECT email FROM users"
+    try:
+        result = db.execute(text(query))
+        rows = result.fetchmany(limit) if limit is not None else result.fetchall()
+    except Exception as e:  # noqa: BLE001 - the user's query: show why it failed
+        raise _Stop("error", {"type": type(e).__name__,
+                              "message": masker.text(f"the identifier query failed: {e}")}) from None
+    return [row[0] if not isinstance(row[0], bytes | bytearray) else row[0].decode("utf-8", "replace")
+            for row in rows]
+
+
+class _Caller:
+    """Calls the entry with one identifier and returns (error, result, called), rolling back writes."""
+
+    def __init__(self, fn: Callable[..., Any], db: Any, writes: _Writes, masker: Masker, command: dict[str, Any]):
+        self.fn = fn
+        self.db = db
+        self.writes = writes
+        self.masker = masker
+        self.context = [{}] if command.get("context_enabled") else []
+        self.timeout_s = float(command.get("timeout_s") or 20)
+        self.loop: Any = None
+
+    def __call__(self, identifier: Any) -> tuple[Any, Any, bool, BaseException | None]:
+        box: list[Any] = []
+
+        def callback(*args: Any, **kwargs: Any) -> None:  # noqa: ARG001 - kwargs are the runner's finding
+            if not box:
+                box.append(args)
+
+        before = threading.active_count()
+        raised = None
+        try:
+            value = self.fn(identifier, *self.context, callback)
+            if value is not None and hasattr(value, "__await__"):
+                self._await(value)
+        except (SystemExit, MemoryError):
+            raise
+        except BaseException as e:  # noqa: BLE001 - the script's exception is this user's verdict
+            raised = e
+        if not box and raised is None and threading.active_count() > before:
+            deadline = time.monotonic() + self.timeout_s
+            while not box and threading.active_count() > before and time.monotonic() < deadline:
+                time.sleep(_THREAD_WAIT_S)
+        self._end()
+        if not box:
+            return None, None, False, raised
+        args = box[0]
+        return (args[0] if args else None), (args[1] if len(args) > 1 else None), True, raised
+
+    def _await(self, awaitable: Any) -> None:
+        import asyncio
+
+        if self.loop is None:
+            self.loop = asyncio.new_event_loop()
+
+        async def main() -> None:
+            await awaitable
+
+        self.loop.run_until_complete(main())
+
+    def _end(self) -> None:
+        db = self.db
+        if not db.in_transaction():  # the script ended the transaction itself
+            db.begin()
+            self.writes.wrote()
+            return
+        if db.in_nested_transaction() or self.writes.wrote():
+            db.rollback()
+            db.begin()
+            self.writes.wrote()
+
+
+def _verdict(call: _Caller, checker: _Checker, identifier: Any,
+             masker: Masker) -> tuple[list[str], Any, str | None, str | None, dict | None]:
+    """(codes, user_id, email, message, profile) of one call."""
+    err, result, called, raised = call(identifier)
+    if not called:
+        if raised is not None:
+            return ["error"], None, None, _describe(raised, masker), None
+        return ["error"], None, None, "Get User never called callback", None
+    if err is not None:
+        return ["error"], None, None, _describe(err, masker), None
+    if not result:
+        why = ("the identifier query returned NULL for this user (no e-mail?), so Get User cannot find them"
+               if identifier is None else "Get User found no user for this identifier")
+        return ["not-found"], None, None, why, None
+    if not isinstance(result, Mapping):
+        return (["error"], None, None, f"Get User answered a {type(result).__name__} instead of a profile dict",
+                None)
+    codes, message = checker.problems(result)
+    user_id = result.get("user_id", result.get("id"))
+    email = result.get("email")
+    return (codes, None if user_id is None else str(user_id), None if email is None else str(email),
+            message, dict(result))
+
+
+def _loop(conn: Any, channel: Any, run_id: int, identifiers: list[Any], call: _Caller, checker: _Checker,
+          logins: dict[str, Any], masker: Masker, chunk: int) -> int:
+    rows: list[list[Any]] = []
+    last_flush = time.monotonic()
+    count = 0
+    for identifier in identifiers:
+        codes, user_id, email, message, profile = _verdict(call, checker, identifier, masker)
+        if "error" not in codes and "not-found" not in codes:
+            codes2, user_id2, _, message2, profile2 = _verdict(call, checker, identifier, masker)
+            if user_id2 != user_id or "not-found" in codes2 or "error" in codes2:
+                codes.append("unstable-user-id")
+                message = message or (f"the second call answered {user_id2!r} instead of {user_id!r}"
+                                       if profile2 is not None else f"the second call: {message2}")
+            login = logins.get(str(identifier).lower()) if isinstance(identifier, str) else None
+            if isinstance(login, Mapping) and profile is not None:
+                login_id = login.get("user_id", login.get("id"))
+                if login_id is not None and str(login_id) != user_id:
+                    codes.append("unstable-user-id")
+                    message = message or f"Login answered user_id {login_id!r}, Get User {user_id!r}"
+                elif dict(login) != profile:
+                    codes.append("profile-mismatch")
+                    message = message or "Login (in a simulation) returned a different profile"
+        rows.append([identifier, codes, user_id, email, message])
+        count += 1
+        if len(rows) >= chunk or time.monotonic() - last_flush >= _FLUSH_S:
+            channel.send({"ev": "batch_rows", "run": run_id, "rows": rows})
+            rows = []
+            last_flush = time.monotonic()
+            if _cancel_requested(conn):
+                raise _Cancelled(count)
+    if rows:
+        channel.send({"ev": "batch_rows", "run": run_id, "rows": rows})
+    return count
+
+
+def _cancel_requested(conn: Any) -> bool:
+    while conn.poll(0):
+        try:
+            message = decode(conn.recv_bytes())
+        except (ValueError, EOFError, OSError):
+            return True
+        if message.get("cmd") in ("cancel", "exit"):
+            return True
+    return False
