@@ -58,6 +58,7 @@ def format_stop(number: int, stop: dict) -> str:
 def run(args: argparse.Namespace) -> int:
     from app.cli import UsageError, emit_json, load_project_or_fail
     from app.cli.verb_run import format_result, parse_input
+    from app.cli.verb_trust import refuse_if_restricted
     from app.engine.database import DatabaseUrlError
     from app.engine.debug_session import DebugSession, Finished, breakpoint_spec
     from app.engine.runner import RunInputError, RunnerClient
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from app.runtime.debugger import BreakpointError
 
     project = load_project_or_fail(args.dir)
+    refuse_if_restricted(project)  # restricted mode: exit 2 naming `customdb trust DIR`
     data = parse_input(args.input)
     steps = parse_steps(args.steps)
     if args.timeout is not None and not 0 < args.timeout <= 3600:

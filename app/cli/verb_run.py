@@ -74,11 +74,13 @@ def format_result(result: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from app.cli import UsageError, emit_json, load_project_or_fail
+    from app.cli.verb_trust import refuse_if_restricted
     from app.engine.database import DatabaseUrlError
     from app.engine.runner import RunInputError, RunnerClient
     from app.engine.secrets import SecretsError
 
     project = load_project_or_fail(args.dir)
+    refuse_if_restricted(project)  # restricted mode: exit 2 naming `customdb trust DIR`
     data = parse_input(args.input)
     if args.timeout is not None and not 0 < args.timeout <= 3600:
         raise UsageError("--timeout must be a number of seconds between 0 and 3600")

@@ -22,10 +22,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from app.cli import EXIT_FAIL, EXIT_OK, UsageError, emit_json, load_project_or_fail
+    from app.cli.verb_trust import refuse_if_restricted
     from app.engine.cases import CaseError, run_cases
     from app.engine.secrets import SecretsError
 
     project = load_project_or_fail(args.dir)
+    refuse_if_restricted(project)  # restricted mode: exit 2 naming `customdb trust DIR`
     try:
         reports = run_cases(project)
     except (CaseError, SecretsError) as e:

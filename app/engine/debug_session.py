@@ -33,6 +33,7 @@ from app.engine.runner import (
     _mask_text,
     _masked,
 )
+from app.engine.trust import require_trusted
 from app.runtime.debugger import BreakpointError, parse_breakpoints
 
 __all__ = ["DebugSession", "DebugSessionError", "Stop", "Finished", "breakpoint_spec"]
@@ -134,6 +135,7 @@ class DebugSession:
             raise DebugSessionError("a DebugSession runs once; make a new one")
         client = self.client
         k = client._kind(key)
+        require_trusted(client.project)  # restricted mode (app/engine/trust.py)
         if source is None:
             path = client.project.script_path(key)
             if not path.is_file():

@@ -27,6 +27,7 @@ from app.domain.sqlrules import trace_findings
 from app.engine.child import Child, ChildStartError
 from app.engine.run_inputs import RunInputError, build_arguments, configuration_for, lint_findings, url_for
 from app.engine.spare import spare_pool
+from app.engine.trust import require_trusted
 from app.runtime.answer import RUNTIME_DIR
 from app.runtime.protocol import DEFAULT_LOG_CAP, TIMEOUT_MESSAGE
 
@@ -115,6 +116,7 @@ class RunnerClient:
         `source` runs an unsaved editor buffer instead of the file; `database` overrides the URL.
         """
         k = self._kind(key)
+        require_trusted(self.project)  # restricted mode: a bundle's code never runs untrusted, GUI included
         if source is None:
             path = self.project.script_path(key)
             if not path.is_file():
