@@ -89,3 +89,18 @@ def test_warm_up_keeps_the_last_list_for_details(service):
     items = service.complete("db.", 1, 3, docs=0)
     service.warm_up()
     assert service.details(names(items).index("execute")).name == "execute"
+
+
+def test_a_truncated_disk_cache_file_is_a_miss_not_a_broken_completion(tmp_path):
+    import parso.cache
+
+    parso.cache.parser_cache.clear()  # other tests parsed these modules already: parse them again
+    svc = CompletionService(tmp_path)
+    assert "execute" in names(svc.complete("db.", 1, 3))
+    pickles = [p for p in tmp_path.rglob("*.pkl")]
+    assert pickles, "jedi should have cached the modules it parsed"
+    for p in pickles:  # as if a process had been killed while writing each of them
+        p.write_bytes(p.read_bytes()[:10])
+    parso.cache.parser_cache.clear()  # forget the in-memory copies: the next load reads the disk
+    assert "execute" in names(CompletionService(tmp_path).complete("db.", 1, 3))
+    assert not any(p.stat().st_size == 10 for p in tmp_path.rglob("*.pkl") if p.exists())

@@ -182,3 +182,24 @@ def test_unknown_theme_is_a_clear_error(editor):
 
     with pytest.raises(ValueError, match="light, dark"):
         editor.set_theme("solarized")
+
+
+def test_breakpoint_column_click_is_reported(editor, qtbot):
+    editor.set_source("a\nb\n")
+    first = editor.document().firstBlock()
+    y = int(editor.blockBoundingGeometry(first).translated(editor.contentOffset()).center().y())
+    with qtbot.waitSignal(editor.breakpoint_clicked) as clicked:
+        qtbot.mouseClick(editor.gutter, Qt.MouseButton.LeftButton, pos=QPoint(4, y))
+    assert clicked.args == [1]
+
+
+def test_theme_follows_the_os_until_one_is_chosen(editor, monkeypatch):
+    import app.ui.editor.code_editor as module
+
+    editor.set_theme(None)
+    monkeypatch.setattr(module, "system_theme_name", lambda: "dark")
+    editor._on_system_scheme_changed()
+    assert editor.theme.name == "dark"
+    editor.set_theme("light")
+    editor._on_system_scheme_changed()  # an explicit choice sticks
+    assert editor.theme.name == "light"
