@@ -336,10 +336,18 @@ class DebugSession:
         child = self._child
         with self._lock:
             self._reading = True
+        key = self._command["key"]
+        deadline = time.monotonic() + self._timeout  # an evaluation runs the user's code: bound it too
         try:
             child.send(command)
             while True:
-                for message in _events(child.receive(None)):
+                received = child.receive(deadline - time.monotonic())
+                if received is None:
+                    self._finish(self.client._timed_out(child, key, self._timeout, self._logs, self._sql,
+                                                        self._started))
+                    raise DebugSessionError(f"the request did not finish within {self._timeout:g} s; "
+                                            "the run was ended")
+                for message in _events(received):
                     if message.get("ev") == "reply" and message.get("req") == self._req:
                         if message.get("error"):
                             raise DebugSessionError(_mask_text(str(message["error"]), self._secrets))
@@ -347,7 +355,7 @@ class DebugSession:
                     if message.get("run") == self._command["run"]:
                         self._output(message)  # e.g. what a print() in an evaluated expression wrote
         except (EOFError, OSError):
-            self.state = "running"
+            self._finish(self.client._died(child, key, self._logs, self._sql, self._started))
             raise DebugSessionError("the child process ended while paused") from None
         finally:
             with self._lock:

@@ -251,24 +251,24 @@ class DebugController(QObject):
         if frame is not None:
             self._show_line(frame["file"], frame["line"])
         session = self.session
-        self._worker.submit(lambda: session.variables(index), self.variables_ready.emit, self.message.emit)
+        self._worker.submit(lambda: session.variables(index), self.variables_ready.emit, self._inline_failed)
         if self.watches:
             exprs = list(self.watches)
             self._worker.submit(lambda: session.watches(exprs, index), self.watches_changed.emit,
-                                self.message.emit)
+                                self._inline_failed)
 
     def expand(self, object_id: int) -> None:
         if self.state == "paused":
             session = self.session
             self._worker.submit(lambda: session.expand(object_id),
-                                lambda children: self.expanded.emit(object_id, children), self.message.emit)
+                                lambda children: self.expanded.emit(object_id, children), self._inline_failed)
 
     def evaluate(self, expr: str) -> None:
         if self.state != "paused":
             self.evaluated.emit({"expr": expr, "error": "the script is not paused"})
             return
         session, frame = self.session, self.frame
-        self._worker.submit(lambda: session.evaluate(expr, frame), self.evaluated.emit, self.message.emit)
+        self._worker.submit(lambda: session.evaluate(expr, frame), self.evaluated.emit, self._inline_failed)
 
     def add_watch(self, expr: str) -> None:
         if expr not in self.watches:
@@ -283,7 +283,7 @@ class DebugController(QObject):
     def _refresh_watches(self) -> None:
         if self.state == "paused":
             session, exprs, frame = self.session, list(self.watches), self.frame
-            self._worker.submit(lambda: session.watches(exprs, frame), self.watches_changed.emit, self.message.emit)
+            self._worker.submit(lambda: session.watches(exprs, frame), self.watches_changed.emit, self._inline_failed)
         else:
             self.watches_changed.emit([{"expr": w, "repr": ""} for w in self.watches])
 
@@ -312,6 +312,13 @@ class DebugController(QObject):
         self._set_state("idle")
         self.finished.emit(result)
         self.window.controller.finished.emit(result)  # the Run panel and output panels show it
+
+    def _inline_failed(self, message: str) -> None:
+        """A request while paused failed; when it ended the run (time limit, dead child), say so."""
+        self.message.emit(message)
+        session = self.session
+        if session is not None and session.state == "finished" and self.state == "paused":
+            self._finished(session.result.to_dict())
 
     def _failed(self, message: str) -> None:
         self.session, self.last_stop = None, None

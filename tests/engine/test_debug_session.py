@@ -211,3 +211,15 @@ def test_a_breakpoint_at_module_level_shows_the_script_names_without_the_injecte
         assert stop.locals == {"LIMIT": "3"}
         session.continue_()
         assert isinstance(session.wait_stop(), Finished)
+
+
+def test_an_evaluation_that_never_ends_is_bounded_by_the_time_limit(tmp_path):
+    project = make_project(tmp_path / "h", {"login": SLOW_THEN_OK}, timeout_s=1)
+    with RunnerClient(project, use_spare=False) as c:
+        session = DebugSession(c)
+        session.start("login", ALICE, [3])
+        session.wait_stop()
+        with pytest.raises(DebugSessionError, match="did not finish within 1 s"):
+            session.evaluate("while True: pass")
+        assert session.state == "finished" and session.result.outcome == "timeout"
+        assert c.run("login", ALICE).outcome == "ok"  # a fresh child took over
