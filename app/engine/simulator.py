@@ -1,0 +1,449 @@
+"""The flow simulator: what the platform does for a login, signup, password reset, verification,
+deletion or e-mail change, in the project's mode, with the project's scripts (DOMAIN.md §3).
+
+Simulating never changes the real legacy data. For SQLite the scripts write to a simulation copy
+of the legacy database (`.customdb/simulation/legacy.db`, made on first use, restored by reset());
+for a server database every script step is a dry run unless `[simulation] writes = true` is set in
+customdb.toml. The managed store (app/engine/managed_store.py) and the copy persist between flows
+and between CLI calls until reset().
+
+Blocking API for a worker thread: `Simulator(project).run(flow, input)` returns a `FlowResult`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.domain.findings import Finding, finding
+from app.domain.flows import Flow, check_input, flow, mask_input
+from app.domain.project import Project
+from app.domain.scripts import Mode
+from app.engine.managed_store import ManagedStore, ManagedUser, simulation_dir
+
+LEGACY_COPY = "legacy.db"
+_PLATFORM_PREFIX = "auth0|"
+
+
+class SimulationError(Exception):
+    """The flow cannot be simulated with this input or project (the CLI's exit 2)."""
+
+
+@dataclass
+class StepRecord:
+    actor: str  # platform | managed_store | script
+    action: str
+    script: str | None
+    input: Any
+    outcome: str
+    duration_ms: float | None = None
+    run: Any = None  # the script step's RunResult (logs, SQL, error) for the IDE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"actor": self.actor, "action": self.action, "script": self.script, "input": self.input,
+                "outcome": self.outcome, "duration_ms": self.duration_ms}
+
+
+@dataclass
+class FlowResult:
+    flow: str
+    mode: str
+    outcome: str = "failure"  # success | failure
+    steps: list[StepRecord] = field(default_factory=list)
+    log_event: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    managed_user: ManagedUser | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `customdb simulate --json` object."""
+        return {"flow": self.flow, "mode": self.mode, "outcome": self.outcome,
+                "steps": [s.to_dict() for s in self.steps], "log_event": self.log_event,
+                "findings": [f.to_dict() for f in self.findings],
+                "managed_user": self.managed_user.to_dict() if self.managed_user else None}
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.outcome == "success" else 1
+
+
+class Simulator:
+    """One project's simulation state and the flows over it."""
+
+    def __init__(self, project: Project, *, client: Any = None, writes: bool | None = None):
+        self.project = project
+        self._own_client = client is None
+        self._client = client
+        section = project.extra.get("simulation") if isinstance(project.extra, dict) else None
+        self.server_writes = bool(section.get("writes")) if writes is None and isinstance(section, dict) \
+            else bool(writes)
+        self.folder = simulation_dir(project)
+        self.store = ManagedStore.for_project(project)
+
+    # -- state -------------------------------------------------------------------------------------
+    @property
+    def is_sqlite(self) -> bool:
+        return self.project.resolved_database_url().startswith("sqlite")
+
+    def legacy_copy(self) -> Path:
+        return self.folder / LEGACY_COPY
+
+    def _legacy_source(self) -> Path:
+        from sqlalchemy.engine import make_url
+
+        database = make_url(self.project.resolved_database_url()).database
+        if not database or database == ":memory:":
+            raise SimulationError("the project's SQLite database is in memory; there is nothing to simulate on")
+        return Path(database)
+
+    def _ensure_copy(self) -> Path:
+        """The simulation copy of a SQLite legacy database, made from the real one on first use."""
+        copy = self.legacy_copy()
+        if copy.is_file():
+            return copy
+        source = self._legacy_source()
+        if not source.is_file():
+            raise SimulationError(f"the legacy database {source} does not exist")
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        tmp = copy.with_suffix(".tmp")
+        try:  # SQLite's backup API reads a consistent state; read-only, so the real file is never touched
+            src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+                src.close()
+            tmp.replace(copy)
+        except sqlite3.Error:
+            tmp.unlink(missing_ok=True)
+            shutil.copyfile(source, copy)
+        return copy
+
+    def reset(self) -> None:
+        """Forget everything: the managed store, tombstones, observations and the simulation copy."""
+        self.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.store = ManagedStore.for_project(self.project)
+
+    def close(self) -> None:
+        if self._own_client and self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def managed_users(self) -> list[ManagedUser]:
+        return self.store.users()
+
+    # -- running -----------------------------------------------------------------------------------
+    def run(self, name: str, data: dict[str, Any] | None = None) -> FlowResult:
+        """Simulate flow `name` with `data` (keys email, password, new_password, new_email, user)."""
+        try:
+            f = flow(self.project.mode, name)
+        except KeyError as e:
+            raise SimulationError(str(e.args[0])) from None
+        try:
+            data = check_input(data if data is not None else {})
+        except ValueError as e:
+            raise SimulationError(str(e)) from None
+        missing = [k for k in f.needs if not data.get(k)]
+        if missing:
+            raise SimulationError(f"the {name} flow needs {', '.join(repr(k) for k in missing)} in --input")
+        for key in f.scripts:
+            if not self.project.script_path(key).is_file():
+                raise SimulationError(f"the {name} flow runs {key}, but {self.project.script_path(key)} does not exist")
+        if self.is_sqlite:
+            self._ensure_copy()
+        result = FlowResult(name, str(self.project.mode))
+        handler = getattr(self, f"_{self.project.mode.value}_{name.replace('-', '_')}")
+        handler(f, data, result)
+        if result.log_event is None:
+            result.log_event = f.success_event if result.outcome == "success" else f.failure_event
+        result.findings = _dedupe(result.findings)
+        return result
+
+    def _runner(self) -> Any:
+        if self._client is None:
+            from app.engine.runner import RunnerClient
+
+            self._client = RunnerClient(self.project, use_spare=False)
+        return self._client
+
+    def _script(self, result: FlowResult, key: str, inputs: dict[str, Any], *, probe: bool = False) -> Any:
+        """Run one script step against the simulation copy; record it; collect its findings."""
+        from app.engine.run_inputs import RunInputError
+
+        if self.is_sqlite:
+            database, commit = f"sqlite:///{self.legacy_copy()}", not probe
+        else:
+            database, commit = None, self.server_writes and not probe
+        try:
+            run = self._runner().run(key, inputs, commit=commit, database=database)
+        except RunInputError as e:
+            raise SimulationError(str(e)) from None
+        if probe:
+            return run
+        result.steps.append(StepRecord("script", f"run {key}", key, mask_input(inputs), run.outcome,
+                                       run.duration_ms, run))
+        result.findings.extend(run.findings)
+        email = inputs.get("email")
+        if run.outcome == "ok" and key in ("login", "get_user") and isinstance(run.result, dict) and email:
+            self._compare(result, key, email, run.result)
+        return run
+
+    def _store_step(self, result: FlowResult, action: str, outcome: str, data: dict[str, Any] | None = None) -> None:
+        result.steps.append(StepRecord("managed_store", action, None, mask_input(data or {}), outcome, 0.0))
+
+    def _platform_step(self, result: FlowResult, action: str, outcome: str, data: dict[str, Any] | None = None) -> None:
+        result.steps.append(StepRecord("platform", action, None, mask_input(data or {}), outcome, 0.0))
+
+    def _compare(self, result: FlowResult, key: str, email: str, profile: dict[str, Any]) -> None:
+        """Login and Get User must give one user one stable id and the same profile."""
+        earlier = self.store.observe(email, key, profile)
+        user_id = _user_id(profile)
+        for script, seen in earlier.items():
+            seen_id = _user_id(seen)
+            if seen_id != user_id:
+                who = "the same script" if script == key else script
+                result.findings.append(finding(
+                    "unstable-user-id", f"{key} answered user_id {user_id!r} for {email}; {who} answered "
+                    f"{seen_id!r} before — the platform would see two different users", key))
+            elif script != key and seen != profile:
+                fields = sorted(k for k in set(seen) | set(profile) if seen.get(k) != profile.get(k))
+                result.findings.append(finding(
+                    "profile-mismatch", f"{key} and {script} return different profiles for {email} "
+                    f"(fields: {', '.join(fields)}); the user's data would depend on how they migrated", key))
+
+    def _probe_marked(self, result: FlowResult, key: str, inputs: dict[str, Any], user_id: str) -> None:
+        """Migration mode: after a user migrated, the same script must no longer hand them over."""
+        if not self.is_sqlite and not self.server_writes:
+            return  # each step was rolled back: the legacy store could not keep a mark
+        again = self._script(result, key, inputs, probe=True)
+        if again.outcome == "ok" and isinstance(again.result, dict) and _user_id(again.result) == user_id:
+            result.findings.append(finding(
+                "not-marked-migrated", f"{key} still answers a profile for {user_id} after the user migrated: the "
+                "legacy user was not marked migrated, so a user deleted from the managed store would come back "
+                "(best practice 2)", key))
+
+    def _resurrection(self, result: FlowResult, user_id: str, key: str) -> None:
+        deleted = self.store.tombstone(user_id)
+        if deleted:
+            result.findings.append(finding(
+                "resurrected-user", f"user {user_id} was deleted from the managed store at {deleted} and has now "
+                f"migrated again through {key}: the legacy store did not mark them migrated", key))
+
+    # -- legacy mode -------------------------------------------------------------------------------
+    def _finish(self, result: FlowResult, run: Any, success: bool, fallback: str | None = None) -> None:
+        result.outcome = "success" if success else "failure"
+        result.log_event = run.log_event if run is not None and run.log_event else fallback
+
+    def _legacy_login(self, f: Flow, data: dict, result: FlowResult) -> None:
+        run = self._script(result, "login", {"email": data["email"], "password": data["password"]})
+        self._finish(result, run, run.outcome == "ok", "f")
+
+    def _legacy_signup(self, f: Flow, data: dict, result: FlowResult) -> None:
+        found = self._script(result, "get_user", {"email": data["email"]})
+        if found.outcome == "ok":
+            return self._finish(result, None, False, "fs")
+        if found.outcome != "not_found":
+            return self._finish(result, None, False, "fs")
+        extra = data.get("user") if isinstance(data.get("user"), dict) else {}
+        user = {**extra, "email": data["email"], "password": data["password"]}
+        created = self._script(result, "create", {"user": user})
+        if created.outcome != "ok":
+            return self._finish(result, created, False, "fs")
+        self.store.forget(data["email"])
+        login = self._script(result, "login", {"email": data["email"], "password": data["password"]})
+        self._finish(result, None, login.outcome == "ok", "ss" if login.outcome == "ok" else login.log_event)
+        return None
+
+    def _legacy_reset_password(self, f: Flow, data: dict, result: FlowResult) -> None:
+        found = self._script(result, "get_user", {"email": data["email"]})
+        if found.outcome != "ok":
+            return self._finish(result, None, False, "fcp")
+        changed = self._script(result, "change_password", {"email": data["email"],
+                                                           "new_password": data["new_password"]})
+        self._finish(result, None, changed.outcome == "ok", "scp" if changed.outcome == "ok" else "fcp")
+        return None
+
+    def _legacy_verify(self, f: Flow, data: dict, result: FlowResult) -> None:
+        run = self._script(result, "verify", {"email": data["email"]})
+        if run.outcome == "ok":
+            self.store.forget(data["email"])
+        self._finish(result, None, run.outcome == "ok", "sv" if run.outcome == "ok" else "fv")
+
+    def _legacy_delete(self, f: Flow, data: dict, result: FlowResult) -> None:
+        user_id = data.get("user")
+        if user_id is None or isinstance(user_id, dict):
+            if not data.get("email"):
+                raise SimulationError("the delete flow needs 'user' (the user id) or 'email' in --input")
+            found = self._script(result, "get_user", {"email": data["email"]})
+            user_id = _user_id(found.result) if found.outcome == "ok" and isinstance(found.result, dict) else None
+            if user_id is None:
+                return self._finish(result, None, False, "fdu")
+        user_id = str(user_id).removeprefix(_PLATFORM_PREFIX)
+        self._platform_step(result, "the id without the platform's auth0| prefix", "ok", {"user": user_id})
+        run = self._script(result, "delete", {"user_id": user_id})
+        if run.outcome == "ok":
+            self.store.forget(data.get("email"))
+        self._finish(result, None, run.outcome == "ok", "sdu" if run.outcome == "ok" else "fdu")
+        return None
+
+    def _legacy_change_email(self, f: Flow, data: dict, result: FlowResult) -> None:
+        found = self._script(result, "get_user", {"email": data["email"]})
+        if found.outcome != "ok":
+            return self._finish(result, None, False, "fce")
+        run = self._script(result, "change_email", {"email": data["email"], "new_email": data["new_email"],
+                                                    "verified": False})
+        if run.outcome == "ok":
+            self.store.forget(data["email"], data["new_email"])
+        self._finish(result, None, run.outcome == "ok", "sce" if run.outcome == "ok" else "fce")
+        return None
+
+    # -- migration mode ----------------------------------------------------------------------------
+    def _migration_login(self, f: Flow, data: dict, result: FlowResult) -> None:
+        email, password = data["email"], data["password"]
+        user = self.store.find_by_email(email)
+        if user is not None and user.password_hash:
+            ok = user.password_matches(password)
+            self._store_step(result, "check the password against the managed hash", "ok" if ok else "rejected",
+                             {"email": email, "password": password})
+            result.managed_user = user
+            return self._finish(result, None, ok, "s" if ok else "fp")
+        self._store_step(result, "look the user up by e-mail",
+                         "not_found" if user is None else "no_password", {"email": email})
+        run = self._script(result, "login", {"email": email, "password": password})
+        if run.outcome != "ok" or not isinstance(run.result, dict):
+            return self._finish(result, run, False, "fu" if run.outcome == "rejected" else "f")
+        user_id = _user_id(run.result)
+        if user_id is None:
+            self._store_step(result, "cannot store a user without user_id", "error")
+            return self._finish(result, None, False, "f")
+        if user is not None:  # created without a password (e-mail change): Login supplies it now
+            if user.user_id != user_id:
+                result.findings.append(finding(
+                    "unstable-user-id", f"Login answered user_id {user_id!r} for {email}, but the managed store "
+                    f"has this user as {user.user_id!r} (from Get User)", "login"))
+            self.store.set_password(user.user_id, password)
+            self._store_step(result, "store the password, hashed", "ok", {"user_id": user.user_id})
+            result.managed_user = self.store.find(user.user_id)
+            return self._finish(result, None, True, "s")
+        self._resurrection(result, user_id, "login")
+        result.managed_user = self.store.create(user_id, run.result.get("email") or email, password, run.result,
+                                                via="login", migrated=True)
+        self._store_step(result, "create the user with the same user_id and the password, hashed", "ok",
+                         {"user_id": user_id})
+        self._probe_marked(result, "login", {"email": email, "password": password}, user_id)
+        self._finish(result, None, True, "s")
+        return None
+
+    def _migration_signup(self, f: Flow, data: dict, result: FlowResult) -> None:
+        email = data["email"]
+        user = self.store.find_by_email(email)
+        self._store_step(result, "look the user up by e-mail", "ok" if user else "not_found", {"email": email})
+        if user is not None:
+            result.managed_user = user
+            return self._finish(result, None, False, "fs")
+        found = self._script(result, "get_user", {"email": email})
+        if found.outcome != "not_found":  # exists in the legacy store (or the script failed): refused
+            return self._finish(result, None, False, "fs")
+        extra = data.get("user") if isinstance(data.get("user"), dict) else {}
+        user_id = f"{_PLATFORM_PREFIX}{uuid.uuid4().hex[:24]}"
+        profile = {**{k: v for k, v in extra.items() if k != "password"}, "user_id": user_id, "email": email}
+        result.managed_user = self.store.create(user_id, email, data["password"], profile, via="signup",
+                                                migrated=False)
+        self._store_step(result, "create the user directly", "ok", {"email": email, "password": data["password"]})
+        self._finish(result, None, True, "ss")
+        return None
+
+    def _migration_reset_password(self, f: Flow, data: dict, result: FlowResult) -> None:
+        email, new_password = data["email"], data["new_password"]
+        user = self.store.find_by_email(email)
+        self._store_step(result, "look the user up by e-mail", "ok" if user else "not_found", {"email": email})
+        if user is not None:
+            self.store.set_password(user.user_id, new_password)
+            self._store_step(result, "store the new password, hashed", "ok", {"new_password": new_password})
+            result.managed_user = self.store.find(user.user_id)
+            return self._finish(result, None, True, "scp")
+        found = self._script(result, "get_user", {"email": email})
+        if found.outcome != "ok" or not isinstance(found.result, dict) or _user_id(found.result) is None:
+            return self._finish(result, None, False, "fcp")
+        user_id = _user_id(found.result)
+        self._resurrection(result, user_id, "get_user")
+        result.managed_user = self.store.create(user_id, found.result.get("email") or email, new_password,
+                                                found.result, via="reset-password", migrated=True)
+        self._store_step(result, "create the user from Get User's profile with the new password", "ok",
+                         {"user_id": user_id, "new_password": new_password})
+        self._probe_marked(result, "get_user", {"email": email}, user_id)
+        self._finish(result, None, True, "scp")
+        return None
+
+    def _migration_delete(self, f: Flow, data: dict, result: FlowResult) -> None:
+        target = data.get("user")
+        if isinstance(target, str | int) and str(target):
+            user = self.store.find(str(target)) or self.store.find(str(target).removeprefix(_PLATFORM_PREFIX))
+        elif data.get("email"):
+            user = self.store.find_by_email(data["email"])
+        else:
+            raise SimulationError("the delete flow needs 'user' (the user id) or 'email' in --input")
+        if user is None:
+            self._store_step(result, "delete the user", "not_found", {"user": target, "email": data.get("email")})
+            return self._finish(result, None, False, "fdu")
+        self.store.delete(user.user_id)
+        self.store.forget(user.email)
+        self._store_step(result, "delete the user and keep a tombstone (the legacy store is not touched)", "ok",
+                         {"user": user.user_id})
+        result.managed_user = None
+        self._finish(result, None, True, "sdu")
+        return None
+
+    def _migration_change_email(self, f: Flow, data: dict, result: FlowResult) -> None:
+        email, new_email = data["email"], data["new_email"]
+        taken = self.store.find_by_email(new_email)
+        user = self.store.find_by_email(email)
+        self._store_step(result, "look the user up by e-mail", "ok" if user else "not_found", {"email": email})
+        if taken is not None and (user is None or taken.user_id != user.user_id):
+            self._store_step(result, "the new e-mail belongs to another managed user", "rejected",
+                             {"new_email": new_email})
+            return self._finish(result, None, False, "fce")
+        if user is not None:
+            self.store.set_email(user.user_id, new_email)
+            self._store_step(result, "change the e-mail", "ok", {"new_email": new_email})
+            result.managed_user = self.store.find(user.user_id)
+            return self._finish(result, None, True, "sce")
+        found = self._script(result, "get_user", {"email": email})
+        if found.outcome != "ok" or not isinstance(found.result, dict) or _user_id(found.result) is None:
+            return self._finish(result, None, False, "fce")
+        user_id = _user_id(found.result)
+        self._resurrection(result, user_id, "get_user")
+        profile = {**found.result, "email": new_email}
+        result.managed_user = self.store.create(user_id, new_email, None, profile, via="change-email",
+                                                migrated=True)
+        self.store.forget(email, new_email)
+        self._store_step(result, "create the user from Get User's profile with the new e-mail (no password yet)",
+                         "ok", {"user_id": user_id, "new_email": new_email})
+        self._finish(result, None, True, "sce")
+        return None
+
+
+def _user_id(profile: Any) -> str | None:
+    if not isinstance(profile, dict):
+        return None
+    value = profile.get("user_id", profile.get("id"))
+    return None if value is None or value == "" else str(value)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str | None, int | None, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.code, f.script, f.line, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+__all__ = ["Simulator", "FlowResult", "StepRecord", "SimulationError", "Mode"]
