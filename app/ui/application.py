@@ -21,6 +21,11 @@ def _project_folder(argv: list[str]) -> Path:
     folders = [a for a in argv if not a.startswith("-")]
     if folders:
         return Path(folders[0])
+    from app.engine.userdata import user_data_dir
+
+    sample = user_data_dir() / "sample"
+    if (sample / "customdb.toml").is_file() and (sample / "legacy.db").is_file():
+        return sample  # the common case; skips importing the generator (bcrypt, templates)
     from app.engine.sample import ensure_sample_project
 
     return ensure_sample_project()

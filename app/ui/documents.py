@@ -41,7 +41,7 @@ class ScriptDocument(QObject):
         self.findings: list[Finding] = []
         self._lint = Debouncer(LINT_DELAY_MS, self.lint_now, self)
         self._linted_revision = -1
-        self.load_from_disk()
+        self._load(lint_now=False)  # first findings come with the debounce: after the first paint
         doc = self.editor.document()
         doc.contentsChanged.connect(self._lint.poke)
         doc.modificationChanged.connect(lambda m: self.modified_changed.emit(self.key, m))
@@ -59,16 +59,22 @@ class ScriptDocument(QObject):
 
     def load_from_disk(self) -> None:
         """Replace the buffer with the file's text (a new, unmodified document)."""
+        self._load(lint_now=True)
+
+    def _load(self, lint_now: bool) -> None:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             text = ""
-        self.set_text(text, modified=False)
+        self.set_text(text, modified=False, lint_now=lint_now)
 
-    def set_text(self, text: str, modified: bool) -> None:
+    def set_text(self, text: str, modified: bool, lint_now: bool = True) -> None:
         self.editor.setPlainText(text)
         self.editor.document().setModified(modified)
-        self.lint_now()
+        if lint_now:
+            self.lint_now()
+        else:
+            self._lint.poke()
 
     def disk_differs(self) -> bool:
         try:

@@ -110,12 +110,12 @@ def make_editor(kind_key: str, config_keys: Iterable[str], parent=None) -> QPlai
 
 
 def warm_up_completion(window, done) -> None:
-    """Make sure jedi is warm (the editor's own warm-up when it has one), then call `done()`."""
-    from app.ui.workers import run_in_background
+    """Call `done()` once jedi has warmed up (the editor's shared completion engine does the work)."""
+    from app.ui.editor.completion import CompletionEngine
 
-    def work() -> None:
-        from app.engine.completion import CompletionService
-
-        CompletionService(kind_key="login").warm_up()
-
-    run_in_background(work, done, lambda _msg: done())
+    engine = CompletionEngine.shared()
+    if engine.warmed.is_set():
+        done()
+        return
+    engine.warmed_up.connect(done)
+    engine.warm_up()

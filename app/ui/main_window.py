@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -52,6 +52,22 @@ def add_recent(folder: Path) -> None:
 def recent_projects() -> list[str]:
     value = QSettings().value("recent", []) or []
     return [value] if isinstance(value, str) else list(value)
+
+
+class _FirstPaintHook(QObject):
+    """Runs `fn` once, just after the watched widget's first paint. Start-up work on threads
+    (runner warm-up, lint of every script) competes for the GIL, so it waits for the window."""
+
+    def __init__(self, fn, parent: QObject):
+        super().__init__(parent)
+        self._fn = fn
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Paint and self._fn is not None:
+            fn, self._fn = self._fn, None
+            obj.removeEventFilter(self)
+            QTimer.singleShot(50, self.parent(), fn)
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -133,7 +149,8 @@ class MainWindow(QMainWindow):
             self.open_script(first)
         add_recent(project.root)
         MainWindow.open_windows.append(self)
-        QTimer.singleShot(0, self._after_first_paint)
+        self._first_paint = _FirstPaintHook(self._after_first_paint, self)
+        (self.current_doc().editor.viewport() if self.current_doc() else self).installEventFilter(self._first_paint)
 
     # -- construction helpers ------------------------------------------------------------------
     def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:

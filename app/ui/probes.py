@@ -28,6 +28,35 @@ def rss_bytes() -> int:
         return peak if sys.platform == "darwin" else peak * 1024
 
 
+def children_rss_bytes() -> int:
+    """RSS of every descendant process (jedi's server, runner children); Linux only, else 0."""
+    total, stack, page = 0, [os.getpid()], os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+    seen: set[int] = set()
+    while stack:
+        pid = stack.pop()
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except OSError:
+                continue
+            for kid in kids:
+                if kid in seen:
+                    continue
+                seen.add(kid)
+                stack.append(kid)
+                try:
+                    with open(f"/proc/{kid}/statm") as f:
+                        total += int(f.read().split()[1]) * page
+                except OSError:
+                    pass
+    return total
+
+
 class _FirstPaint(QObject):
     """Prints the wall-clock time of the first paint of the editor and quits."""
 
@@ -62,6 +91,7 @@ def _report_rss_after_warm_up(window: MainWindow) -> None:
 
     def report() -> None:
         print(f"rss {rss_bytes()}", flush=True)
+        print(f"children-rss {children_rss_bytes()}", flush=True)
         os._exit(0)
 
     warm_up_completion(window, done)
