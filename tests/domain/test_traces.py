@@ -288,3 +288,15 @@ def test_pasted_without_indentation():
     assert (t.message, [f.function for f in t.frames]) == ("pasted", [None, "login"])
     t = one('File "/x/verify.py", line 3\n    x = (\nSyntaxError: bad\n')
     assert (t.exception_type, t.frames[0].file) == ("SyntaxError", "/x/verify.py")
+
+
+@pytest.mark.parametrize("text", [
+    "x  at y " * 50_000,  # one long line of would-be V8 anchors
+    "Traceback (most recent call last)" * 50_000 + "\n" + "  File" * 50_000,
+    "Error: x\n" + "y" * 400_000 + "\n    at f (/a.js:1:2)\n",  # the message line is far away
+    '"\\n    at x (/a.js:1:1)" ' * 20_000,  # one line, thousands of escaped stacks
+], ids=["at-line", "headers-line", "far-message", "escaped-line"])
+def test_long_lines_full_of_anchors_stay_linear(text):
+    # each anchor on a line once rescanned the whole line: these inputs then took minutes
+    traces = analyze(text)
+    assert all(t.frames for t in traces)

@@ -65,10 +65,9 @@ def parse_block(text: str, start: int, strip: Callable[[str], str] | None,
         match = _FAST_FRAME.match
         m = match(text, start)
         while m is not None:
-            func, file, source = m.group(4, 2, 5)
-            frames.append(Frame(func, file, int(m.group(3)), None, func == "<lambda>", is_library(file),
-                                text=source))
-            frame_indent = len(m.group(1))
+            indent, file, line, func, source = m.groups()
+            frames.append(Frame(func, file, int(line), None, func == "<lambda>", is_library(file), text=source))
+            frame_indent = len(indent)
             end = m.end()
             m = match(text, end)
         right_after_frame = bool(frames) and frames[-1].text is None

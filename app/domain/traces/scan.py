@@ -12,7 +12,7 @@ import re
 from json.decoder import scanstring
 
 from app.domain.traces import python, v8
-from app.domain.traces.lines import prefix_key, prefix_stripper
+from app.domain.traces.lines import MAX_PREFIX, prefix_key, prefix_stripper
 from app.domain.traces.model import Trace
 
 _PY_HEADER = "Traceback (most recent call last)"
@@ -42,59 +42,75 @@ def scan(text: str, depth: int = 0) -> list[Trace]:
     frame = m.start() + 2 if m else _NONE
     m = bare_search(text)
     bare = 0 if text.startswith(("at ", 'File "')) else m.start() + 1 if m else _NONE
-    pos = 0
-    while True:  # always handle the nearest anchor; re-search an anchor once it falls behind pos
-        if py < pos:
-            m = py_search(text, pos)
+    pos = 0  # everything before pos is consumed
+    py_from = frame_from = 0  # anchors of that kind before this are on a line already tried
+    line = [-1, -1, False]  # the current line's start, end, and whether it holds escaped traces
+    while True:  # always handle the nearest anchor; re-search an anchor once it falls behind
+        at_least = max(pos, py_from)
+        if py < at_least:
+            m = py_search(text, at_least)
             py = m.start() if m else _NONE
-        if frame < pos:  # the match starts 2 characters before the anchor: search from there
-            m = frame_search(text, max(pos - 2, 0))
+        at_least = max(pos, frame_from)
+        if frame < at_least:  # the match starts 2 characters before the anchor: search from there
+            m = frame_search(text, max(at_least - 2, 0))
             frame = m.start() + 2 if m else _NONE
-            if frame < pos:
-                m = frame_search(text, pos)
+            if frame < at_least:
+                m = frame_search(text, at_least)
                 frame = m.start() + 2 if m else _NONE
-        if bare < pos:
-            m = bare_search(text, max(pos - 1, 0))
+        if bare < at_least:
+            m = bare_search(text, max(at_least - 1, 0))
             bare = m.start() + 1 if m else _NONE
-            if bare < pos:
-                m = bare_search(text, pos)
+            if bare < at_least:
+                m = bare_search(text, at_least)
                 bare = m.start() + 1 if m else _NONE
         p = min(py, frame, bare)
         if p == _NONE:
             return traces
         kind = "py" if p == py else ("at" if text.startswith("a", p) else "file")
-        end = _at_anchor(text, p, kind, pos, depth, traces)
-        pos = max(end, p + 1)
+        end = _at_anchor(text, p, kind, pos, depth, traces, line)
+        if end > p:
+            pos = end
+        else:  # nothing there: the other anchors of this kind on this line would fare the same
+            pos = p + 1
+            if kind == "py":
+                py_from = line[1] + 1
+            else:
+                frame_from = line[1] + 1
 
 
 _NONE = 1 << 62  # "no further anchor": larger than any offset
+MAX_LOOKBACK = 4096  # how far above a V8 stack its message may start
 
 
-def _at_anchor(text: str, p: int, kind: str, floor: int, depth: int, out: list[Trace]) -> int:
-    """Parse what the anchor at offset p starts, appending to `out`; returns the offset consumed to."""
-    ls = text.rfind("\n", 0, p) + 1
-    le = text.find("\n", p)
-    if le < 0:
-        le = len(text)
-    line = text[ls:le]
-    if "\\n" in line and depth < MAX_DEPTH and _ESCAPED.search(line):
-        out.extend(_escaped(line, depth))
+def _at_anchor(text: str, p: int, kind: str, floor: int, depth: int, out: list[Trace], line: list) -> int:
+    """Parse what the anchor at offset p starts, appending to `out`. Returns the offset consumed
+    to, or p when nothing was found. `line` caches the bounds of the anchor's line."""
+    if not line[0] <= p < line[1]:
+        ls = text.rfind("\n", 0, p) + 1
+        le = text.find("\n", p)
+        if le < 0:
+            le = len(text)
+        escaped = depth < MAX_DEPTH and text.find("\\n", ls, le) >= 0 and bool(_ESCAPED.search(text, ls, le))
+        line[:] = ls, le, escaped
+    ls, le, escaped = line
+    if escaped:
+        out.extend(_escaped(text[ls:le], depth))
         return le + 1
-    prefix = line[:p - ls]
+    prefix = text[ls:p] if p - ls <= MAX_PREFIX + len(_GROUP) else ""  # longer is no log prefix
     if kind == "py":
         if prefix.endswith(_GROUP):
             prefix = prefix[:-len(_GROUP)]
         trace, end = python.parse_block(text, le + 1, prefix_stripper(prefix))
-        end = max(end, le + 1)
     elif kind == "file":
         if not text.startswith('File "', p):  # an escaped frame on a line that is not JSON after all
-            return p + 1
+            return p
         trace, end = python.parse_block(text, ls, prefix_stripper(prefix.rstrip(" \t")), headerless=True)
     else:
-        trace, end = v8.parse_block(text, ls, floor, prefix_key(prefix.rstrip(" \t")))
-    if trace is not None:
-        out.append(trace)
-    return end
+        trace, end = v8.parse_block(text, ls, max(floor, ls - MAX_LOOKBACK), prefix_key(prefix.rstrip(" \t")))
+    if trace is None:
+        return p
+    out.append(trace)
+    return max(end, p + 1)
 
 
 def _escaped(line: str, depth: int) -> list[Trace]:

@@ -162,20 +162,19 @@ def parse_block(text: str, start: int, floor: int, key: str | None) -> tuple[Tra
     pos = start
     while pos < n:
         m = match(text, pos)
-        if m is not None and m.group(1) is not None:  # fast path
-            name, file = m.group(1, 2)
-            line, col = int(m.group(3)), int(m.group(4))
-            if name.endswith("]") and " [as " in name:
-                name = name[:name.rindex(" [as ")]
-            anonymous = name == "<anonymous>" or name.endswith(".<anonymous>")
-            frames.append(Frame(name, file, line, col, anonymous, _is_library(file, True)))
-            pos = m.end()
-            continue
-        if m is not None and m.group(5) is not None and _PATHISH.search(m.group(5)):  # bare location
-            file, line, col = m.group(5), int(m.group(6)), int(m.group(7))
-            frames.append(Frame(None, file, line, col, True, _is_library(file, True)))
-            pos = m.end()
-            continue
+        if m is not None:
+            name, file, line, col, bare, bare_line, bare_col, _ = m.groups()
+            if name is not None:  # fast path: "at name (file:line:col)"
+                if name.endswith("]") and " [as " in name:
+                    name = name[:name.rindex(" [as ")]
+                anonymous = name == "<anonymous>" or name.endswith(".<anonymous>")
+                frames.append(Frame(name, file, int(line), int(col), anonymous, _is_library(file, True)))
+                pos = m.end()
+                continue
+            if bare is not None and _PATHISH.search(bare):  # fast path: "at file:line:col"
+                frames.append(Frame(None, bare, int(bare_line), int(bare_col), True, _is_library(bare, True)))
+                pos = m.end()
+                continue
         eol = text.find("\n", pos)
         eol = n if eol < 0 else eol
         if m is None:  # not an `at` line: a "... 3 lines matching cause" marker, or the stack's end
