@@ -118,6 +118,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["SQL"], self.docks["Findings"])
         self.docks["Output"].raise_()
         self.docks["Schema"].hide()
+        self.resizeDocks([self.docks["Run"]], [420], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Output"]], [190], Qt.Orientation.Vertical)
         self.docks["Schema"].visibilityChanged.connect(self._schema_visible)
 
         self.findings_panel.activated.connect(self.goto_finding)
@@ -166,7 +168,7 @@ class MainWindow(QMainWindow):
         self.mode_label = QLabel(f"mode: {self.project.mode}")
         self.writes_label = QLabel()
         self.container_label = QLabel("container: not started")
-        self.run_state_label = QLabel("idle")
+        self.run_state_label = QLabel("run: idle")
         for w in (self.db_label, self.mode_label, self.writes_label, self.container_label, self.run_state_label):
             bar.addPermanentWidget(w)
         self._commit_changed(False)
@@ -449,7 +451,7 @@ class MainWindow(QMainWindow):
 
     def _run_state_changed(self, state: str) -> None:
         idle = state == "idle"
-        self.run_state_label.setText(state)
+        self.run_state_label.setText(f"run: {state}")
         self.run_action.setEnabled(idle)
         self.cases_action.setEnabled(idle)
         self.recycle_action.setEnabled(idle)

@@ -26,6 +26,7 @@ class ProjectTree(QTreeWidget):
         self.setHeaderLabels(["Script", "In this mode", "Findings"])
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
+        self.header().setStretchLastSection(False)
         self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.items: dict[str, QTreeWidgetItem] = {}
         present = set(project.script_keys())
@@ -57,7 +58,7 @@ class ProjectTree(QTreeWidget):
         if item is None:
             return
         errors = sum(f.severity is Severity.ERROR for f in findings)
-        item.setText(2, str(len(findings)) if findings else "")
+        item.setText(2, str(len(findings)))
         item.setToolTip(2, f"{len(findings)} findings, {errors} errors")
         if findings:
             item.setForeground(2, QBrush(QColor("#c62828" if errors else "#b7791f")))

@@ -110,6 +110,7 @@ class RunPanel(QWidget):
         self.result_tree = JsonTree()
         self.result_findings = QListWidget()
         self.result_findings.setMaximumHeight(80)
+        self.result_findings.hide()  # shown when a run reports findings
         self.cases_list = QListWidget()
         self.cases_list.setMaximumHeight(110)
         self.cases_list.hide()
@@ -162,7 +163,9 @@ class RunPanel(QWidget):
         scroll.setWidget(input_box)
         splitter.addWidget(scroll)
         splitter.addWidget(result_box)
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([260, 520])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
@@ -281,6 +284,7 @@ class RunPanel(QWidget):
             f = f if isinstance(f, Finding) else Finding.from_dict(f)
             line = f" (line {f.line})" if f.line else ""
             self.result_findings.addItem(f"{f.severity}: {f.code}{line} — {f.message}")
+        self.result_findings.setVisible(self.result_findings.count() > 0)
         if self._pending_case and self.last_input:
             name, self._pending_case = self._pending_case, None
             self._write_case(name, self.last_input[0], self.last_input[1], result)
