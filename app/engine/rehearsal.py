@@ -126,7 +126,9 @@ class Rehearsal:
         """Run the whole rehearsal (blocking). Raises RehearsalError, RunInputError, SecretsError."""
         from app.engine.child import Child, ChildStartError
         from app.engine.run_inputs import RunInputError, configuration_for, url_for
+        from app.engine.trust import require_trusted
 
+        require_trusted(self.project)  # restricted mode: an imported bundle's code never runs untrusted
         path = self.project.script_path("get_user")
         if not path.is_file():
             raise RunInputError(f"{path} does not exist; the rehearsal runs Get User for every legacy user")

@@ -142,3 +142,9 @@ def revoke(project: Any) -> None:
         folders[_key(project.root)] = {"state": "restricted", "fingerprint": _fingerprint(project),
                                        "since": _now()}
         _write_store(folders)
+
+
+def refusal(project: Any) -> str | None:
+    """The one-line refusal for a restricted project, or None when it may run (the form
+    `customdb simulate` / `rehearse` ask for)."""
+    return str(UntrustedProjectError(project.root)) if is_restricted(project) else None

@@ -62,3 +62,10 @@ def test_an_own_project_runs_without_trust(tmp_path, capsys):
     p = make_project(tmp_path / "mine", {"get_user": GET_USER})
     code, _, _ = cli(capsys, "run", p.root, "get_user", "--input", '{"email": "alice@example.com"}')
     assert code == 0
+
+
+@pytest.mark.parametrize("argv", [["simulate", "{root}", "login"], ["rehearse", "{root}"]])
+def test_simulate_and_rehearse_are_refused_until_trusted(restricted, capsys, argv):
+    code, out, err = cli(capsys, *[a.replace("{root}", str(restricted.root)) for a in argv])
+    assert code == 2 and out == "" and f"customdb trust {restricted.root}" in err
+    assert len(err.strip().splitlines()) == 1

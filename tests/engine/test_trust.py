@@ -99,3 +99,17 @@ def test_the_debugger_refuses_a_restricted_project(project):
             DebugSession(client).start("get_user", {"email": "alice@example.com"})
     finally:
         client.close()
+
+
+def test_the_rehearsal_refuses_a_restricted_project(project):
+    from app.engine.rehearsal import Rehearsal
+
+    trust.mark_from_bundle(project, "repro.zip")
+    with pytest.raises(trust.UntrustedProjectError):
+        Rehearsal(project).run()
+
+
+def test_refusal_is_the_message_or_none(project):
+    assert trust.refusal(project) is None
+    trust.mark_from_bundle(project, "repro.zip")
+    assert "customdb trust" in trust.refusal(project)
