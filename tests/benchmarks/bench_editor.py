@@ -148,7 +148,7 @@ def bench_open_large(rounds: int = 5) -> None:
     app = _app()
     source = script_of_lines(5000)
     lexer = PythonLexer()
-    lex_times, fill_times, blocks = [], [], []
+    lex_times, fill_times, blocks, cpu_blocks = [], [], [], []
     for _ in range(rounds):
         t0 = time.perf_counter()
         for _token in lexer.get_tokens(source):
@@ -159,18 +159,18 @@ def bench_open_large(rounds: int = 5) -> None:
         editor.resize(1000, 700)
         editor.show()
         app.processEvents()
-        longest = 0.0
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         editor.set_source(source)  # one synchronous step: setPlainText + the visible part
-        last = time.perf_counter()
-        longest = last - t0
+        last, c_last = time.perf_counter(), time.thread_time()
+        longest, longest_cpu = last - t0, c_last - c0
         while not editor.highlighter.is_complete():
             app.processEvents()  # each call runs at most one slice: the UI gets control between
-            now = time.perf_counter()
-            longest = max(longest, now - last)
-            last = now
+            now, c_now = time.perf_counter(), time.thread_time()
+            longest, longest_cpu = max(longest, now - last), max(longest_cpu, c_now - c_last)
+            last, c_last = now, c_now
         fill_times.append(last - t0)
         blocks.append(longest)
+        cpu_blocks.append(longest_cpu)
         editor.close()
         editor.deleteLater()
         app.processEvents()
@@ -193,7 +193,8 @@ def bench_open_large(rounds: int = 5) -> None:
     editor.close()
     report(f"open 5,000 lines: longest UI block over {rounds} opens", max(blocks), 0.050, 1.0,
            baseline_name="50 ms budget")
-    print(f"  (median open's longest block {statistics.median(blocks) * 1000:.1f} ms)")
+    print(f"  (median open's longest block {statistics.median(blocks) * 1000:.1f} ms; longest in CPU time of "
+          f"the GUI thread, i.e. without other processes taking the core away: {max(cpu_blocks) * 1000:.1f} ms)")
     print(f"  (for reference: colouring it in one go would block the UI about {lex * 1000:.0f} ms or more)")
 
 

@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QTextCursor
+from PySide6.QtGui import QKeyEvent, QPalette, QTextCursor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QTextBrowser
 
 from app.engine.completion import Completion, CompletionService, SignatureHelp
@@ -168,6 +168,17 @@ class CompletionEngine(QObject):
         raise ValueError(f"unknown completion request {req.op!r}")
 
 
+def apply_theme(widget, theme) -> None:
+    """Give a popup the editor theme's colours (it is not part of the editor's palette)."""
+    pal = widget.palette()
+    for role, attr in ((QPalette.ColorRole.Window, "gutter_background"), (QPalette.ColorRole.Base, "background"),
+                       (QPalette.ColorRole.Text, "foreground"), (QPalette.ColorRole.WindowText, "foreground"),
+                       (QPalette.ColorRole.Highlight, "selection"),
+                       (QPalette.ColorRole.HighlightedText, "foreground")):
+        pal.setColor(role, theme.color(attr))
+    widget.setPalette(pal)
+
+
 class CompletionPopup(QFrame):
     """The list of completions with the selected item's documentation beside it. A child of the
     editor, so the keyboard focus never leaves the text."""
@@ -237,7 +248,7 @@ class CompletionPopup(QFrame):
             return
         parts = []
         if item.signature:
-            parts.append(f"<pre><b>{html.escape(item.signature)}</b></pre>")
+            parts.append(f"<pre style='white-space: pre-wrap'><b>{html.escape(item.signature)}</b></pre>")
         if item.doc:
             parts.append(f"<pre style='white-space: pre-wrap'>{html.escape(item.doc)}</pre>")
         if not parts:
@@ -247,7 +258,7 @@ class CompletionPopup(QFrame):
     def place(self, anchor: QRect, area: QRect) -> None:
         """Below the cursor rectangle (or above when there is no room), inside `area`."""
         rows = min(10, max(1, self.list.count()))
-        h = min(rows * (self.list.sizeHintForRow(0) or 18) + 8, 260)
+        h = max(min(rows * (self.list.sizeHintForRow(0) or 18) + 8, 260), 170)  # room for the doc
         w = min(max(220, self.list.sizeHintForColumn(0) + 30) + self.doc.width() + 4, area.width())
         x = min(max(area.left(), anchor.left()), area.right() - w)
         y = anchor.bottom() + 2
@@ -425,6 +436,7 @@ class CompletionController(QObject):
         elif req.op == "signatures":
             sigs = reply.result or []
             if sigs:
+                apply_theme(self.tip, self.editor.theme)
                 self.tip.show_signature(sigs[0], self._cursor_rect(), self.editor.viewport().geometry())
             else:
                 self.tip.hide()
@@ -451,6 +463,7 @@ class CompletionController(QObject):
         col = utf16_to_index(block_text, c.positionInBlock())
         typed = block_text[max(0, col - items[0].prefix_len): col]
         self._start = c.position() - utf16_len(typed)
+        apply_theme(self.popup, self.editor.theme)
         self.popup.set_items(items)
         if self.popup.filter(typed) == 0:
             self.hide()
