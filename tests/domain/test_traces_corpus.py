@@ -35,3 +35,15 @@ def test_corpus_is_still_found_with_windows_line_endings():
         text = path.read_text(encoding="utf-8")
         assert to_json(analyze(text.replace("\n", "\r\n"), **OPTIONS.get(path.stem, {}))) == \
             to_json(analyze(text, **OPTIONS.get(path.stem, {}))), path.stem
+
+
+def test_corpus_is_found_the_same_inside_a_json_string_and_amid_noise():
+    # a whole log exported as one JSON value (escaped once more for files that are JSON already)
+    for path in CASES:
+        text = path.read_text(encoding="utf-8")
+        opts = OPTIONS.get(path.stem, {})
+        expected = to_json(analyze(text, **opts))
+        assert to_json(analyze(json.dumps({"log": text}), **opts)) == expected, path.stem
+        assert to_json(analyze(json.dumps([{"log": text}], indent=2), **opts)) == expected, path.stem
+        noisy = "12:00:00 boot at 12:00\n\n" + text + "\nFile \"x\" saved at 12:01\n"
+        assert to_json(analyze(noisy, **opts)) == expected, path.stem

@@ -84,33 +84,40 @@ MAX_LOOKBACK = 4096  # how far above a V8 stack its message may start
 
 def _at_anchor(text: str, p: int, kind: str, floor: int, depth: int, out: list[Trace], line: list) -> int:
     """Parse what the anchor at offset p starts, appending to `out`. Returns the offset consumed
-    to, or p when nothing was found. `line` caches the bounds of the anchor's line."""
+    to, or p when nothing was found. `line` caches the anchor's line: start, end, and whether its
+    escaped strings are still to be tried."""
     if not line[0] <= p < line[1]:
         ls = text.rfind("\n", 0, p) + 1
         le = text.find("\n", p)
         if le < 0:
             le = len(text)
-        escaped = depth < MAX_DEPTH and text.find("\\n", ls, le) >= 0 and bool(_ESCAPED.search(text, ls, le))
-        line[:] = ls, le, escaped
-    ls, le, escaped = line
-    if escaped:
-        out.extend(_escaped(text[ls:le], depth))
-        return le + 1
+        line[:] = ls, le, depth < MAX_DEPTH and text.find("\\n", ls, le) >= 0
+    ls, le, escapes = line
+    if escapes and _ESCAPED.search(text, ls, le):  # a JSON string holding the trace
+        return _from_escaped(text, ls, le, depth, out, line)
     prefix = text[ls:p] if p - ls <= MAX_PREFIX + len(_GROUP) else ""  # longer is no log prefix
+    trace = None
     if kind == "py":
         if prefix.endswith(_GROUP):
             prefix = prefix[:-len(_GROUP)]
         trace, end = python.parse_block(text, le + 1, prefix_stripper(prefix))
-    elif kind == "file":
-        if not text.startswith('File "', p):  # an escaped frame on a line that is not JSON after all
-            return p
+    elif text.startswith('File "', p):
         trace, end = python.parse_block(text, ls, prefix_stripper(prefix.rstrip(" \t")), headerless=True)
-    else:
+    elif kind == "at":
         trace, end = v8.parse_block(text, ls, max(floor, ls - MAX_LOOKBACK), prefix_key(prefix.rstrip(" \t")))
-    if trace is None:
-        return p
-    out.append(trace)
-    return max(end, p + 1)
+    if trace is not None:
+        out.append(trace)
+        return max(end, p + 1)
+    if escapes:  # e.g. a whole log inside one JSON string: every line behind a prefix, or escaped twice
+        return _from_escaped(text, ls, le, depth, out, line)
+    return p
+
+
+def _from_escaped(text: str, ls: int, le: int, depth: int, out: list[Trace], line: list) -> int:
+    line[2] = False  # tried once per line
+    found = _escaped(text[ls:le], depth)
+    out.extend(found)
+    return le + 1 if found else ls
 
 
 def _escaped(line: str, depth: int) -> list[Trace]:
