@@ -648,6 +648,11 @@ class CodeEditor(QPlainTextEdit):
                 w = min(bar.sizeHint().width(), vp.width())
                 bar.setGeometry(vp.right() - w - 16, vp.top(), w, bar.sizeHint().height())
 
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        if self._completion is not None:
+            self._completion.focus_lost()
+
     def paintEvent(self, event) -> None:  # noqa: N802
         super().paintEvent(event)
         if not self._painted:

@@ -317,6 +317,7 @@ class CompletionController(QObject):
         self.tip = SignatureTip(editor)
         self.popup.list.currentRowChanged.connect(self._on_row_changed)
         self.popup.list.itemClicked.connect(lambda *_: self.accept())
+        editor.cursorPositionChanged.connect(self._on_cursor_moved)
         self._seq = itertools.count(1)
         self._pending: dict[str, int] = {}
         self._start = 0  # document position where the completed word starts
@@ -485,6 +486,18 @@ class CompletionController(QObject):
         typed = probe.selectedText()
         if "\u2029" in typed or self.popup.filter(typed) == 0:
             self.hide()
+
+    def _on_cursor_moved(self) -> None:
+        """A click elsewhere (or arrows out of the word) closes the popup."""
+        if not self.popup.isVisible():
+            return
+        c = self.editor.textCursor()
+        if c.position() < self._start or c.block() != self.editor.document().findBlock(self._start):
+            self.hide()
+
+    def focus_lost(self) -> None:
+        self.hide()
+        self.tip.hide()
 
     def _on_row_changed(self, row: int) -> None:
         index = self.popup.current_index()

@@ -110,3 +110,13 @@ def test_engine_falls_back_to_a_thread_when_the_child_cannot_start(qtbot, monkey
         assert [c.name for c in got.args[0].result] == ["UnauthorizedError"]
     finally:
         engine.stop()
+
+
+def test_moving_away_closes_the_popup(editor, qtbot):
+    editor.set_source("x = 1\n")
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    controller = editor.completion
+    controller._on_reply(CompletionReply(controller._request("complete"), [Completion("xor", "function")]))
+    assert controller.popup.isVisible()
+    editor.goto_line(1)
+    assert not controller.popup.isVisible()
