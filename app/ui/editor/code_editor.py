@@ -265,6 +265,8 @@ class CodeEditor(QPlainTextEdit):
         for f in findings:
             if not f.line or f.line < 1 or f.line > self.blockCount():
                 continue
+            if f.script and self.kind_key and f.script != self.kind_key:
+                continue  # another script's finding (e.g. from a flow run)
             block = doc.findBlockByNumber(f.line - 1)
             text = block.text()
             start = len(text) - len(text.lstrip())

@@ -90,9 +90,11 @@ def test_bracket_next_to_the_cursor_is_matched(editor):
 
 
 def test_findings_mark_the_gutter_underline_and_follow_edits(editor, qtbot):
+    editor.configure("login", [])
     editor.set_source("def signin(email, password, callback):\n    return callback(None)\n")
     editor.set_findings([
         finding("non-recommended-name", "name it login", "login", 1),
+        finding("missing-user-id", "Get User's own finding", "get_user", 1),
         finding("callback-not-called", "never called", "login", 2, severity=Severity.WARNING),
         finding("hardcoded-secret", "secret here", "login", 2),
         finding("unused-in-mode", "no line", "login", None),
