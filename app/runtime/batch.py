@@ -120,9 +120,15 @@ class _Checker:
         return False
 
 
+def _first_line(error: BaseException) -> str:
+    """SQLAlchemy appends the statement and a help link on later lines: one line is enough here."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 def _describe(err: Any, masker: Masker) -> str:
     if isinstance(err, BaseException):
-        message = getattr(err, "message", None) or str(err)
+        message = getattr(err, "message", None) or _first_line(err)
         return masker.text(f"{type(err).__name__}: {message}")
     return masker.text(f"callback got {type(err).__name__} as its error argument")
 
@@ -186,7 +192,7 @@ def _serve(conn: Any, channel: Any, runner: Any, command: dict[str, Any], masker
         db.begin()
     except Exception as e:  # noqa: BLE001 - any driver error is the user's to read
         raise _Stop("error", {"type": type(e).__name__,
-                              "message": masker.text(f"could not connect to the legacy database: {e}")}) from None
+                              "message": masker.text(f"could not connect to the legacy database: {_first_line(e)}")}) from None
     writes = _Writes(db)
     event.listen(engine, "before_cursor_execute", writes.listener)
     try:
@@ -228,7 +234,7 @@ def _identifiers(db: Any, command: dict[str, Any], masker: Masker) -> list[Any]:
         rows = result.fetchmany(limit) if limit is not None else result.fetchall()
     except Exception as e:  # noqa: BLE001 - the user's query: show why it failed
         raise _Stop("error", {"type": type(e).__name__,
-                              "message": masker.text(f"the identifier query failed: {e}")}) from None
+                              "message": masker.text(f"the identifier query failed: {_first_line(e)}")}) from None
     return [row[0] if not isinstance(row[0], bytes | bytearray) else row[0].decode("utf-8", "replace")
             for row in rows]
 

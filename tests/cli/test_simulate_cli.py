@@ -1,0 +1,75 @@
+"""`customdb simulate` as a user calls it: JSON shape, human output, state across calls, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli import main
+from app.engine.scaffold import create_project
+
+ALICE = '{"email": "alice@example.com", "password": "wonderland-42"}'
+KEYS = ["flow", "mode", "outcome", "steps", "log_event", "findings", "managed_user"]
+STEP_KEYS = {"actor", "action", "script", "input", "outcome", "duration_ms"}
+
+
+@pytest.fixture
+def project(tmp_path):
+    return create_project(tmp_path / "proj", mode="migration")
+
+
+def cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_has_the_documented_shape_and_passwords_are_masked(project, capsys):
+    code, out, _ = cli(capsys, "simulate", str(project.root), "login", "--input", ALICE, "--json")
+    data = json.loads(out)
+    assert code == 0 and list(data) == KEYS
+    assert (data["flow"], data["mode"], data["outcome"], data["log_event"]) == ("login", "migration", "success", "s")
+    assert all(set(step) == STEP_KEYS for step in data["steps"])
+    assert [s["actor"] for s in data["steps"]] == ["managed_store", "script", "managed_store"]
+    assert data["steps"][1]["input"]["password"] == "****" and "wonderland-42" not in out
+    assert data["managed_user"]["user_id"] == "legacy|1" and data["managed_user"]["has_password"] is True
+
+
+def test_state_persists_between_calls_until_reset(project, capsys):
+    cli(capsys, "simulate", str(project.root), "login", "--input", ALICE)
+    code, out, _ = cli(capsys, "simulate", str(project.root), "login", "--input", ALICE, "--json")
+    assert code == 0 and [s["actor"] for s in json.loads(out)["steps"]] == ["managed_store"]
+    code, out, _ = cli(capsys, "simulate", str(project.root), "delete", "--input", '{"user": "legacy|1"}')
+    assert code == 0 and "sdu" in out
+    code, out, _ = cli(capsys, "simulate", str(project.root), "login", "--input", ALICE)
+    assert code == 1 and "fu" in out  # the template marked alice migrated: she does not come back
+    assert cli(capsys, "simulate", str(project.root), "--reset")[0] == 0
+    code, out, _ = cli(capsys, "simulate", str(project.root), "login", "--input", ALICE, "--json")
+    assert code == 0 and json.loads(out)["steps"][1]["script"] == "login"
+
+
+def test_human_output_lists_steps_and_findings(project, capsys):
+    code, out, _ = cli(capsys, "simulate", str(project.root), "login", "--input",
+                       '{"email": "alice@example.com", "password": "nope"}')
+    assert code == 1
+    assert out.splitlines()[0] == "login (migration mode): failure  (log event fp)"
+    assert "2. script login: run login -> rejected" in out and '"password": "****"' in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["verify"], "unknown flow 'verify' for migration mode"),
+    (["login", "--input", "{oops"], "--input is not valid JSON"),
+    (["login", "--input", '{"email": "a@b.c"}'], "needs 'password'"),
+    (["login", "--input", '{"pass": "x"}'], "unknown input key 'pass'"),
+    ([], "name a FLOW"),
+    (["login", "--reset"], "--reset takes no FLOW"),
+])
+def test_unusable_input_exits_2_with_one_line(project, capsys, argv, message):
+    code, out, err = cli(capsys, "simulate", str(project.root), *argv)
+    assert code == 2 and out == "" and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_missing_project_exits_2(tmp_path, capsys):
+    code, _, err = cli(capsys, "simulate", str(tmp_path / "nowhere"), "login")
+    assert code == 2 and "customdb simulate:" in err
