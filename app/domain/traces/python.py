@@ -16,6 +16,7 @@ _EXC = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?::[ \t]?(?P<msg>.*))?$")
 _FAST_FRAME = re.compile(
     r'([ \t]*)File "([^"\n]*)", line (\d{1,9})(?:, in ([^\n]*?))?[ \t]*\n'
     r'(?:\1[ \t]+(?!File ")([^ \t\n][^\n]*?)[ \t]*\n(?:[ \t]*[~^][~^ \t]*\n)*)?')
+_FAST_EXC = re.compile(r"([ \t]*)([A-Za-z_][\w.]*)(?::[ \t]?([^\n]*))?(?:\n|\Z)")
 _MARKERS = re.compile(r"^[ \t]*[~^]+[ \t~^]*$")  # caret lines under the failing expression
 _SKIP = re.compile(r"^[ \t]*(?:\[Previous line repeated \d+ more times?\]|\.\.\.<\d+ lines?>\.\.\.)")
 _EXC_WORDS = ("Error", "Exception", "Exit", "Interrupt", "Iteration", "Warning", "Group")
@@ -71,6 +72,11 @@ def parse_block(text: str, start: int, strip: Callable[[str], str] | None,
             end = m.end()
             m = match(text, end)
         right_after_frame = bool(frames) and frames[-1].text is None
+        m = _FAST_EXC.match(text, end) if frames else None
+        if m is not None and len(m.group(1)) < frame_indent:  # the usual final "Type: message" line
+            exc_type, message = m.group(2, 3)
+            if message is not None or not right_after_frame or exc_type.endswith(_EXC_WORDS):
+                return Trace(PYTHON, exc_type, (message or "").strip(), frames), m.end()
     for raw, nxt in iter_lines(text, end):
         s = (strip(raw) if strip else raw).rstrip()
         body = s.lstrip()
