@@ -73,13 +73,19 @@ class RunController(QObject):
             return self._runner
 
     def warm_up(self) -> None:
-        """Start the container's child in the background so the first Run is quick."""
+        """Have a runner child ready in the background so the first Run does not wait for one.
+
+        Only the child starts here: the parent side of the runner (SQLAlchemy for the URL, keyring)
+        loads on the first Run, so an IDE that is only used for editing stays small.
+        """
         def work() -> str:
-            runner = self._get_runner()
-            warm = getattr(runner, "warm", None)
-            if callable(warm):
-                warm()
-            return self._container_state(runner)
+            if self._runner is not None:
+                return self._container_state(self._runner)
+            from app.engine.spare import spare_pool
+
+            pool = spare_pool()
+            pool.wait_ready()
+            return "ready" if pool.ready else "not started"
 
         run_in_thread(work, self._set_container, lambda msg: self._set_container(f"unavailable ({msg})"),
                       name="runner-warm-up")
