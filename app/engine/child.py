@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from typing import Any
 
@@ -126,6 +127,9 @@ class Child:
         watcher.start()
         try:
             conn = listener.accept()
+        except (AuthenticationError, OSError, EOFError) as e:  # someone else knocked, or the child died mid-handshake
+            self.kill()
+            raise ChildStartError(f"the runner child could not connect ({type(e).__name__})") from None
         finally:
             accepted.set()
         if gave_up:
