@@ -100,6 +100,7 @@ class CodeEditor(QPlainTextEdit):
         self._find_matches: list[QTextCursor] = []
         self._bracket_selections: list[QTextEdit.ExtraSelection] = []
         self._gutter_width = -1
+        self._static_selections: list[QTextEdit.ExtraSelection] | None = None
 
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setStyleHint(QFont.StyleHint.Monospace)
@@ -278,6 +279,7 @@ class CodeEditor(QPlainTextEdit):
             cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
             marks.append((cursor, f))
         self._finding_marks = marks
+        self._static_selections = None
         self._refresh_extra_selections()
         self.gutter.update()
 
@@ -347,6 +349,7 @@ class CodeEditor(QPlainTextEdit):
         if new == self._theme:
             return
         self._theme = new
+        self._static_selections = None
         self.highlighter.set_theme(new, self.firstVisibleBlock().blockNumber())
         self._apply_palette()
         self._refresh_extra_selections()
@@ -506,6 +509,7 @@ class CodeEditor(QPlainTextEdit):
     # -- decorations ----------------------------------------------------------------------------------
     def set_find_matches(self, cursors: list[QTextCursor]) -> None:
         self._find_matches = cursors
+        self._static_selections = None
         self._refresh_extra_selections()
 
     def _refresh_extra_selections(self) -> None:
@@ -522,20 +526,28 @@ class CodeEditor(QPlainTextEdit):
             dbg.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             dbg.cursor = QTextCursor(self.document().findBlockByNumber(self.debug_line - 1))
             selections.append(dbg)
+        if self._static_selections is None:  # rebuilt only when matches, findings or theme change
+            self._static_selections = self._build_static_selections()
+        selections.extend(self._static_selections)
+        selections.extend(self._bracket_selections)
+        self.setExtraSelections(selections)
+
+    def _build_static_selections(self) -> list[QTextEdit.ExtraSelection]:
+        t = self._theme
+        out: list[QTextEdit.ExtraSelection] = []
         for cursor in self._find_matches:
             sel = QTextEdit.ExtraSelection()
             sel.format.setBackground(t.color("find_match"))
             sel.cursor = cursor
-            selections.append(sel)
+            out.append(sel)
         for cursor, f in self._finding_marks:
             sel = QTextEdit.ExtraSelection()
             sel.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
             sel.format.setUnderlineColor(QColor(t.color(str(f.severity))))
             sel.format.setToolTip(f"{f.message} [{f.code}]")
             sel.cursor = cursor
-            selections.append(sel)
-        selections.extend(self._bracket_selections)
-        self.setExtraSelections(selections)
+            out.append(sel)
+        return out
 
     def bracket_match(self) -> tuple[int, int | None] | None:
         """(bracket position, matching position or None) for a bracket next to the cursor."""
