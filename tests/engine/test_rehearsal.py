@@ -159,3 +159,23 @@ def test_without_get_user_there_is_nothing_to_rehearse(project):
     project.script_path("get_user").unlink()
     with pytest.raises(RunInputError, match="get_user.py does not exist"):
         Rehearsal(project).run()
+
+
+@pytest.mark.parametrize("ending", ["", "    db.rollback()\n", "    db.begin()\n", "    db.commit()\n"])
+def test_every_call_sees_the_database_as_it_was_before_the_rehearsal(project, ending):
+    """A Get User that writes on every call (and may end or nest the transaction itself) must still
+    get the same answer twice per user and for every user: nothing one call wrote reaches the next."""
+    before = _digest(project.root / "legacy.db")
+    project.write_script("get_user", (
+        "def get_user(email, callback):\n"
+        "    db.execute(text(\"INSERT INTO users (email, password_hash, email_verified, created_at) "
+        "VALUES ('x@example.com', 'h', 0, '2020-01-01')\"))\n"
+        "    db.execute(text('CREATE TABLE IF NOT EXISTS scratch (n INTEGER)'))\n"
+        "    db.execute(text('INSERT INTO scratch VALUES (1)'))\n"
+        "    users = db.execute(text('SELECT count(*) FROM users')).scalar()\n"
+        "    scratch = db.execute(text('SELECT count(*) FROM scratch')).scalar()\n"
+        + ending +
+        "    callback(None, {'user_id': f'{email}|{users}|{scratch}', 'email': email})\n"))
+    report = Rehearsal(project, limit=120, chunk=50).run()
+    assert (report.users, report.failed) == (120, 0), report.to_dict()
+    assert _digest(project.root / "legacy.db") == before
