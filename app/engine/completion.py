@@ -112,8 +112,13 @@ class CompletionService:
 
     # -- configuration --------------------------------------------------------------------------
     def configure(self, kind_key: str | None, config_keys: Iterable[str] = ()) -> None:
-        """Fit the stub to a script kind (its `callback` contract) and the project's config keys."""
-        self._prelude = build_prelude(kind_key, config_keys)
+        """Fit the stub to a script kind (its `callback` contract) and the project's config keys.
+        An unknown kind completes as a script of no particular kind rather than not at all."""
+        try:
+            self._prelude = build_prelude(kind_key, config_keys)
+        except KeyError:
+            _log.warning("completion: unknown script kind %r; completing without its contract", kind_key)
+            self._prelude = build_prelude(None, config_keys)
 
     @property
     def prelude(self) -> Prelude:

@@ -104,3 +104,12 @@ def test_a_truncated_disk_cache_file_is_a_miss_not_a_broken_completion(tmp_path)
     parso.cache.parser_cache.clear()  # forget the in-memory copies: the next load reads the disk
     assert "execute" in names(CompletionService(tmp_path).complete("db.", 1, 3))
     assert not any(p.stat().st_size == 10 for p in tmp_path.rglob("*.pkl") if p.exists())
+
+
+def test_an_unknown_kind_still_completes(service):
+    service.configure("logn", ["dsn"])
+    try:
+        assert names(service.complete('configuration["', 1, 15)) == ['"dsn"']
+        assert "callback" in names(service.complete("call", 1, 4))
+    finally:
+        service.configure("login", ["dsn", "api_key"])

@@ -120,3 +120,20 @@ def test_moving_away_closes_the_popup(editor, qtbot):
     assert controller.popup.isVisible()
     editor.goto_line(1)
     assert not controller.popup.isVisible()
+
+
+def test_closing_the_editor_while_jedi_answers_is_harmless(qtbot, completion_engine):
+    from app.ui.editor import CodeEditor
+
+    ed = CodeEditor()
+    ed.show()
+    ed.set_source("db.")
+    ed.moveCursor(ed.textCursor().MoveOperation.End)
+    owner = id(ed.completion)
+    with qtbot.waitSignal(completion_engine.reply, timeout=20_000,
+                          check_params_cb=lambda reply: reply.request.owner == owner):
+        ed.completion.request_now()
+        ed.close()
+        ed.deleteLater()
+        qtbot.wait(1)  # the editor is gone before jedi answers
+    qtbot.wait(50)
