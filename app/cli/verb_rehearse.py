@@ -39,14 +39,14 @@ def format_report(report: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from app.cli import UsageError, emit_json, load_project_or_fail
-    from app.cli.verb_simulate import _refuse_untrusted
+    from app.cli.verb_trust import refuse_if_restricted
     from app.engine.database import DatabaseUrlError
     from app.engine.rehearsal import Rehearsal, RehearsalError
     from app.engine.run_inputs import RunInputError
     from app.engine.secrets import SecretsError
 
     project = load_project_or_fail(args.dir)
-    _refuse_untrusted(project)
+    refuse_if_restricted(project)  # restricted mode: exit 2 naming `customdb trust DIR`
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be 0 or more")
     progress = None

@@ -57,12 +57,13 @@ def format_result(result: dict) -> str:
 def run(args: argparse.Namespace) -> int:
     from app.cli import UsageError, emit_json, load_project_or_fail
     from app.cli.verb_run import parse_input
+    from app.cli.verb_trust import refuse_if_restricted
     from app.engine.database import DatabaseUrlError
     from app.engine.secrets import SecretsError
     from app.engine.simulator import SimulationError, Simulator
 
     project = load_project_or_fail(args.dir)
-    _refuse_untrusted(project)
+    refuse_if_restricted(project)  # restricted mode: exit 2 naming `customdb trust DIR`
     if args.reset:
         if args.flow:
             raise UsageError("--reset takes no FLOW; run the flow in a second call")
@@ -88,22 +89,3 @@ def run(args: argparse.Namespace) -> int:
         print(format_result(result.to_dict()))
     return result.exit_code
 
-
-def _refuse_untrusted(project: object) -> None:
-    """Restricted mode: scripts of an untrusted (imported) project do not run. The check lives in
-    app/engine/trust.py when that module is present; without it every project is trusted."""
-    from app.cli import UsageError
-
-    try:
-        from app.engine import trust
-    except ImportError:
-        return
-    check = getattr(trust, "refusal", None) or getattr(trust, "check_trusted", None)
-    if check is None:
-        return
-    try:
-        message = check(project)
-    except Exception as e:  # noqa: BLE001 - the trust module's own error names the problem
-        raise UsageError(str(e)) from None
-    if isinstance(message, str) and message:
-        raise UsageError(message)
