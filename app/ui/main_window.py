@@ -29,6 +29,7 @@ from app.ui import recovery
 from app.ui.debug_controller import install_debugger
 from app.ui.documents import ScriptDocument
 from app.ui.panels.findings_panel import FindingsPanel
+from app.ui.panels.flow_panel import install_flow_tools
 from app.ui.panels.output_panel import OutputPanel
 from app.ui.panels.run_panel import RunPanel
 from app.ui.panels.schema_panel import SchemaPanel
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self.debugger = install_debugger(self)  # Debug menu, F5/F9/F10/F11, debugger docks
+        self.flows = install_flow_tools(self)  # Flow dock, Run → Rehearse migration… (issue 8)
         self.run_panel.commit_box.toggled.connect(self._commit_changed)
 
         self.watcher = QFileSystemWatcher(self)
