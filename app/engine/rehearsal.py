@@ -101,7 +101,7 @@ class Rehearsal:
 
     def __init__(self, project: Project, *, limit: int | None = None, on_progress: ProgressCallback | None = None,
                  database: str | None = None, identifiers: list[Any] | None = None,
-                 login_profiles: dict[str, Any] | None = None, chunk: int = _CHUNK):
+                 login_profiles: dict[str, Any] | None = None, chunk: int = _CHUNK, use_spare: bool = False):
         self.project = project
         self.limit = limit
         self.on_progress = on_progress
@@ -109,6 +109,7 @@ class Rehearsal:
         self.identifiers = identifiers
         self.login_profiles = login_profiles
         self.chunk = chunk
+        self.use_spare = use_spare  # the IDE keeps a ready spare child: start at once instead of cold
         self._cancel = threading.Event()
         self._child: Any = None
         self._lock = threading.Lock()
@@ -147,7 +148,7 @@ class Rehearsal:
         }
         started = time.perf_counter()
         try:
-            child = Child.start(wait_ready=True)
+            child = self._spare() or Child.start(wait_ready=True)
         except ChildStartError as e:
             raise RehearsalError(str(e)) from None
         with self._lock:
@@ -170,6 +171,14 @@ class Rehearsal:
         for f in report.failures:
             f.message = _mask(f.message, secrets)
         return report
+
+    def _spare(self) -> Any:
+        if not self.use_spare:
+            return None
+        from app.engine.spare import spare_pool
+
+        pool = spare_pool()
+        return pool.take() if pool.ready else None
 
     def _exchange(self, child: Any, command: dict[str, Any], tally: _Tally, started: float) -> dict[str, Any]:
         silence = max(float(self.project.timeout_s), 1.0) + 5.0  # a chunk comes at least every 0.25 s

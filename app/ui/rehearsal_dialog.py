@@ -108,7 +108,7 @@ class RehearsalDialog(QDialog):
         self.codes.setRowCount(0)
         self.failures.setRowCount(0)
         limit = self.limit.value() or None
-        self.rehearsal = Rehearsal(self.project, limit=limit,
+        self.rehearsal = Rehearsal(self.project, limit=limit, use_spare=True,
                                    on_progress=lambda *a: post(self._progress, a))
 
         def work() -> Any:
