@@ -179,3 +179,15 @@ def test_every_call_sees_the_database_as_it_was_before_the_rehearsal(project, en
     report = Rehearsal(project, limit=120, chunk=50).run()
     assert (report.users, report.failed) == (120, 0), report.to_dict()
     assert _digest(project.root / "legacy.db") == before
+
+
+@pytest.mark.postgres
+def test_a_postgresql_store_is_rehearsed_with_a_rollback_after_every_call(tmp_path, pg_server):
+    from app.domain.scripts import Mode
+    from tests.flow_support import pg_project, table_rows
+
+    project, admin = pg_project(tmp_path / "pg", pg_server, Mode.MIGRATION, users=60)
+    before = table_rows(admin)
+    report = Rehearsal(project).run()
+    assert (report.users, report.ok, report.by_code) == (60, 60, {})  # marking is undone before the next call
+    assert table_rows(admin) == before

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from app.domain.project import load_project
+from app.domain.project import ConfigEntry, load_project
 from app.engine.sample import generate_legacy_db
 from app.engine.scaffold import create_project
 from app.engine.simulator import SimulationError, Simulator
@@ -273,5 +273,53 @@ def test_dirty_store_duplicate_emails_are_one_user_for_the_template(tmp_path):
     try:
         upper = sim.run("reset-password", {"email": "ALICE@EXAMPLE.COM", "new_password": "n-1"})
         assert upper.managed_user.user_id == "legacy|1"  # the lowest id wins; the shadow never migrates
+    finally:
+        sim.close()
+
+
+# -- a server database ---------------------------------------------------------------------------------
+
+@pytest.mark.postgres
+def test_on_a_server_database_every_step_is_a_dry_run_unless_writes_are_enabled(tmp_path, pg_server):
+    from app.domain.scripts import Mode
+    from tests.flow_support import pg_project, table_rows
+
+    project, admin = pg_project(tmp_path / "pg", pg_server, Mode.LEGACY)
+    project.configuration["BCRYPT_ROUNDS"] = ConfigEntry("BCRYPT_ROUNDS", "4")
+    before = table_rows(admin)
+    sim = Simulator(project)
+    try:
+        assert sim.run("login", ALICE).outcome == "success"
+        signup = sim.run("signup", {"email": "new@example.com", "password": "pw-1"})
+        # Create ran and was rolled back, so the Login that confirms it cannot find the user
+        assert _steps(signup) == [("script", "get_user", "not_found"), ("script", "create", "ok"),
+                                  ("script", "login", "rejected")]
+        assert signup.steps[1].run.committed is False
+        assert sim.run("delete", {"user": "legacy|2"}).outcome == "success"
+        assert table_rows(admin) == before and not sim.legacy_copy().exists()
+    finally:
+        sim.close()
+    writing = Simulator(project, writes=True)
+    try:
+        assert writing.run("signup", {"email": "new@example.com", "password": "pw-1"}).outcome == "success"
+        assert len(table_rows(admin)) == len(before) + 1  # the user asked for writes to the server
+    finally:
+        writing.close()
+
+
+@pytest.mark.postgres
+def test_migration_flows_on_a_server_database(tmp_path, pg_server):
+    from app.domain.scripts import Mode
+    from tests.flow_support import pg_project, table_rows
+
+    project, admin = pg_project(tmp_path / "pgm", pg_server, Mode.MIGRATION)
+    before = table_rows(admin)
+    sim = Simulator(project)
+    try:
+        first = sim.run("login", ALICE)
+        assert first.outcome == "success" and first.managed_user.user_id == "legacy|1"
+        assert "not-marked-migrated" not in _codes(first)  # nothing persisted: the probe cannot judge
+        assert _steps(sim.run("login", ALICE)) == [("managed_store", None, "ok")]
+        assert table_rows(admin) == before  # Login's UPDATE ... migrated was rolled back
     finally:
         sim.close()
