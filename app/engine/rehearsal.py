@@ -191,8 +191,8 @@ class Rehearsal:
                                      f"({child.death_description()})") from None
             if message is None:
                 child.kill()
-                raise RehearsalError(f"Get User did not answer within {silence:g} s (after {tally.users} users); "
-                                     "the rehearsal was stopped")
+                raise RehearsalError(f"Get User did not answer within the time limit ({self.project.timeout_s:g} s) "
+                                     f"after {tally.users} users; the rehearsal was stopped")
             events = message.get("events") if message.get("ev") == "batch" else [message]
             for ev in events or ():
                 kind = ev.get("ev") if isinstance(ev, dict) else None

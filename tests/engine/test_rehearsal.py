@@ -191,3 +191,20 @@ def test_a_postgresql_store_is_rehearsed_with_a_rollback_after_every_call(tmp_pa
     report = Rehearsal(project).run()
     assert (report.users, report.ok, report.by_code) == (60, 60, {})  # marking is undone before the next call
     assert table_rows(admin) == before
+
+
+def test_an_async_get_user_is_awaited(project):
+    project.write_script("get_user", "async def get_user(email, callback):\n"
+                                     "    callback(None, {'user_id': 'legacy|' + email, 'email': email})\n")
+    report = Rehearsal(project, limit=25).run()
+    assert (report.users, report.failed) == (25, 0)
+
+
+def test_a_get_user_that_ends_the_process_or_hangs_stops_the_rehearsal_with_a_reason(project):
+    project.write_script("get_user", "import sys\n\ndef get_user(email, callback):\n    sys.exit(3)\n")
+    with pytest.raises(RehearsalError, match=r"sys.exit"):
+        Rehearsal(project).run()
+    project.write_script("get_user", "def get_user(email, callback):\n    while True:\n        pass\n")
+    project.timeout_s = 0.5
+    with pytest.raises(RehearsalError, match=r"did not answer within the time limit \(0.5 s\) after 0 users"):
+        Rehearsal(project).run()
