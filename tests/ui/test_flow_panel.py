@@ -100,11 +100,16 @@ def test_bad_input_is_shown_and_reset_empties_the_store(qtbot, panel):
     assert panel.store_table.rowCount() == 0 and panel.timeline.count() == 0
 
 
-def test_the_main_window_has_the_flow_dock_and_the_rehearse_menu(make_window, qtbot, tmp_path):
+def test_the_main_window_runs_a_flow_and_a_rehearsal(make_window, qtbot, tmp_path):
     project = create_project(tmp_path / "win", mode="migration")
     generate_legacy_db(project.root / "legacy.db", users=300, dirty=True)
     window = make_window(project)
-    assert isinstance(window.docks["Flow"].widget(), FlowPanel)
+    flows = window.docks["Flow"].widget()
+    assert isinstance(flows, FlowPanel) and flows is window.flows
+    window.docks["Flow"].raise_()
+    assert _run(qtbot, flows, "login", ALICE).outcome == "success"
+    flows.finish_animation()
+    assert flows.store_table.rowCount() == 1 and "script" in flows.diagram.lit
     assert window.rehearse_action.text() == "Re&hearse migration…"
     window.rehearse_action.trigger()
     dialog = window.rehearsal_dialog
