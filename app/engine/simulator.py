@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.findings import Finding, finding
-from app.domain.flows import Flow, check_input, flow, mask_input
+from app.domain.flows import MASK, Flow, check_input, flow, mask_input
 from app.domain.project import Project
 from app.domain.scripts import Mode
 from app.engine.managed_store import ManagedStore, ManagedUser, simulation_dir
@@ -183,6 +183,9 @@ class Simulator:
             run = self._runner().run(key, inputs, commit=commit, database=database)
         except RunInputError as e:
             raise SimulationError(str(e)) from None
+        typed = _typed_passwords(inputs)
+        if typed and run.result is not None:  # a profile echoing the password (already a finding) is not stored
+            run.result = _scrub(run.result, typed)
         if probe:
             return run
         result.steps.append(StepRecord("script", f"run {key}", key, mask_input(inputs), run.outcome,
@@ -433,6 +436,23 @@ def _user_id(profile: Any) -> str | None:
         return None
     value = profile.get("user_id", profile.get("id"))
     return None if value is None or value == "" else str(value)
+
+
+def _typed_passwords(inputs: dict[str, Any]) -> frozenset[str]:
+    user = inputs.get("user") if isinstance(inputs.get("user"), dict) else {}
+    values = (inputs.get("password"), inputs.get("new_password"), user.get("password"))
+    return frozenset(v for v in values if isinstance(v, str) and v)
+
+
+def _scrub(data: Any, passwords: frozenset[str]) -> Any:
+    """`data` with every string equal to a typed password replaced by the mask."""
+    if isinstance(data, str):
+        return MASK if data in passwords else data
+    if isinstance(data, dict):
+        return {k: _scrub(v, passwords) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_scrub(v, passwords) for v in data]
+    return data
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -323,3 +323,14 @@ def test_migration_flows_on_a_server_database(tmp_path, pg_server):
         assert table_rows(admin) == before  # Login's UPDATE ... migrated was rolled back
     finally:
         sim.close()
+
+
+def test_a_login_that_echoes_the_password_is_flagged_and_the_password_is_never_stored(migration):
+    source = migration.project.read_script("login").replace(
+        'return callback(None, profile(row))', 'return callback(None, {**profile(row), "pw": password})')
+    migration.project.write_script("login", source)
+    result = migration.run("login", ALICE)
+    assert "secret-in-profile" in _codes(result)
+    assert result.managed_user.profile["pw"] == "****"
+    stored = migration.store.path.read_bytes()
+    assert b"wonderland-42" not in stored and b"wonderland-42" not in str(result.to_dict()).encode()
