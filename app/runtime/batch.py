@@ -131,12 +131,14 @@ class _Checker:
             named = self._key_sets[keys] = any(secret_field_name(str(k)) for k in keys)
         if named:
             return True
+        secrets = self.secrets
         for value in profile.values():
-            if isinstance(value, str):
-                if "$" in value or any(s in value for s in self.secrets):
+            kind_ = type(value)
+            if kind_ is str:
+                if "$" in value or (secrets and any(s in value for s in secrets)):
                     return True
-            elif isinstance(value, dict | list | tuple):
-                return True
+            elif kind_ is not bool and kind_ is not int and kind_ is not float and value is not None:
+                return True  # nested data, or a str subclass: the full check
         return False
 
 
@@ -268,9 +270,11 @@ def _identifiers(db: Any, command: dict[str, Any], masker: Masker) -> list[Any]:
         values = list(given)
         return values[:limit] if limit is not None else values
     query = command.get("query") or "SELECT email FROM users"
+    if limit is not None and limit <= 0:  # fetchmany(0) would mean "the driver's default batch", not none
+        return []
     try:
         result = db.execute(text(query))
-        rows = result.fetchmany(limit) if limit is not None else result.fetchall()
+        rows = result.fetchall() if limit is None else result.fetchmany(limit)
     except Exception as e:  # noqa: BLE001 - the user's query: show why it failed
         raise _Stop("error", {"type": type(e).__name__,
                               "message": masker.text(f"the identifier query failed: {_first_line(e)}")}) from None
@@ -288,6 +292,7 @@ class _Caller:
         self.context = [{}] if command.get("context_enabled") else []
         self.timeout_s = float(command.get("timeout_s") or 20)
         self.loop: Any = None
+        self.threads = threading.active_count()  # before the first call: more later are the script's
 
     def __call__(self, identifier: Any) -> tuple[Any, Any, bool, BaseException | None]:
         box: list[Any] = []
@@ -296,7 +301,6 @@ class _Caller:
             if not box:
                 box.append(args)
 
-        before = threading.active_count()
         raised = None
         try:
             value = self.fn(identifier, *self.context, callback)
@@ -306,9 +310,9 @@ class _Caller:
             raise
         except BaseException as e:  # noqa: BLE001 - the script's exception is this user's verdict
             raised = e
-        if not box and raised is None and threading.active_count() > before:
-            deadline = time.monotonic() + self.timeout_s
-            while not box and threading.active_count() > before and time.monotonic() < deadline:
+        if not box and raised is None and threading.active_count() > self.threads:
+            deadline = time.monotonic() + self.timeout_s  # threads the script started may still answer
+            while not box and threading.active_count() > self.threads and time.monotonic() < deadline:
                 time.sleep(_THREAD_WAIT_S)
         self.isolation.after_call()
         if not box:
@@ -342,14 +346,14 @@ def _verdict(call: _Caller, checker: _Checker | None, identifier: Any,
         why = ("the identifier query returned NULL for this user (no e-mail?), so Get User cannot find them"
                if identifier is None else "Get User found no user for this identifier")
         return ["not-found"], None, None, why, None
-    if not isinstance(result, Mapping):
+    if type(result) is not dict and not isinstance(result, Mapping):
         return (["error"], None, None, f"Get User answered a {type(result).__name__} instead of a profile dict",
                 None)
     codes, message = checker.problems(result) if checker is not None else ([], None)
     user_id = result.get("user_id", result.get("id"))
     email = result.get("email")
     return (codes, None if user_id is None else str(user_id), None if email is None else str(email),
-            message, dict(result))
+            message, result)
 
 
 def _loop(conn: Any, channel: Any, run_id: int, identifiers: list[Any], call: _Caller, checker: _Checker,
@@ -365,13 +369,13 @@ def _loop(conn: Any, channel: Any, run_id: int, identifiers: list[Any], call: _C
                 codes.append("unstable-user-id")
                 message = message or (f"the second call answered {user_id2!r} instead of {user_id!r}"
                                        if profile2 is not None else f"the second call: {message2}")
-            login = logins.get(str(identifier).lower()) if isinstance(identifier, str) else None
+            login = logins.get(identifier.lower()) if logins and isinstance(identifier, str) else None
             if isinstance(login, Mapping) and profile is not None:
                 login_id = login.get("user_id", login.get("id"))
                 if login_id is not None and str(login_id) != user_id:
                     codes.append("unstable-user-id")
                     message = message or f"Login answered user_id {login_id!r}, Get User {user_id!r}"
-                elif dict(login) != profile:
+                elif dict(login) != dict(profile):
                     codes.append("profile-mismatch")
                     message = message or "Login (in a simulation) returned a different profile"
         rows.append([identifier, codes, user_id, email, message])

@@ -110,6 +110,7 @@ def test_query_from_the_project_and_limit(project):
     project.extra["rehearsal"] = {"query": "SELECT email FROM users WHERE id <= 7"}
     assert Rehearsal(project).run().users == 7
     assert Rehearsal(project, limit=3).run().users == 3
+    assert Rehearsal(project, limit=0).run().users == 0
     project.extra["rehearsal"] = {"query": "SELECT nope FROM nowhere"}
     with pytest.raises(RehearsalError, match="identifier query failed"):
         Rehearsal(project).run()
