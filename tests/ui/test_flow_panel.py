@@ -141,3 +141,17 @@ def test_the_rehearsal_can_be_cancelled_and_the_dialog_stays_responsive(qtbot, t
     qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
     assert dialog.report.cancelled and dialog.report.users < 30_000
     assert "cancelled" in dialog.rate_label.text() and dialog.start_button.isEnabled()
+
+
+def test_the_panel_shows_the_state_earlier_simulations_left(qtbot, migration):
+    from app.engine.simulator import Simulator
+
+    sim = Simulator(migration)
+    try:
+        sim.run("login", ALICE)  # e.g. `customdb simulate` before the IDE opened
+    finally:
+        sim.close()
+    widget = FlowPanel(migration)
+    qtbot.addWidget(widget)
+    qtbot.waitUntil(lambda: widget.store_table.rowCount() == 1, timeout=10_000)
+    assert widget.store_table.item(0, 0).text() == "legacy|1"

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.flows import flow, flow_names
-from app.ui.workers import run_in_thread
+from app.ui.workers import run_in_background, run_in_thread
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -219,6 +219,19 @@ class FlowPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(outer)
         self._flow_changed(self.flow_box.currentText())
+        self.load_store()
+
+    def load_store(self) -> None:
+        """Show the managed store as earlier flows (also `customdb simulate`) left it."""
+        def work() -> list:
+            from app.engine.managed_store import ManagedStore
+
+            try:
+                return ManagedStore.existing(self.project).users()
+            except (FileNotFoundError, OSError, ValueError):
+                return []
+
+        run_in_background(work, self._fill_store)
 
     # -- input -------------------------------------------------------------------------------------
     def _flow_changed(self, name: str) -> None:
