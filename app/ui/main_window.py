@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -35,11 +36,19 @@ from app.ui.panels.run_panel import RunPanel
 from app.ui.panels.schema_panel import SchemaPanel
 from app.ui.panels.sql_panel import SqlPanel
 from app.ui.project_tree import ProjectTree
+from app.ui.reproduction import install_reproduction
 from app.ui.run_controller import RunController, create_runner
 from app.ui.urls import display_url
 from app.ui.workers import relay, run_in_background
 
 MAX_RECENT = 8
+BANNER_STYLE = "background:#fff3cd; color:#664d03; border-bottom:1px solid #ffecb5; padding:6px;"
+
+
+def _keychain_problem() -> str | None:
+    from app.engine.secrets import keychain_problem
+
+    return keychain_problem()
 LOUD = "color: white; background: #c62828; font-weight: bold; padding: 0 6px;"
 
 
@@ -100,7 +109,18 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([260, 900])
-        self.setCentralWidget(splitter)
+        self.keychain_banner = QLabel()
+        self.keychain_banner.setObjectName("keychainBanner")
+        self.keychain_banner.setWordWrap(True)
+        self.keychain_banner.setStyleSheet(BANNER_STYLE)
+        self.keychain_banner.hide()
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.keychain_banner)
+        central_layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
 
         self.run_panel = RunPanel(project, self.controller)
         self.run_panel.source_for = lambda key: self.docs[key].text() if key in self.docs else None
@@ -136,6 +156,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.debugger = install_debugger(self)  # Debug menu, F5/F9/F10/F11, debugger docks
         self.flows = install_flow_tools(self)  # Flow dock, Run → Rehearse migration… (issue 8)
+        self.reproduction = install_reproduction(self)  # traces dock, bundles, restricted banner, Reproduce
         self.run_panel.commit_box.toggled.connect(self._commit_changed)
 
         self.watcher = QFileSystemWatcher(self)
@@ -250,6 +271,12 @@ class MainWindow(QMainWindow):
     def _after_first_paint(self) -> None:
         self.controller.warm_up()
         self._lint_all_scripts()
+        run_in_background(_keychain_problem, self._show_keychain_banner)
+
+    def _show_keychain_banner(self, problem: str | None) -> None:
+        """Without a usable keychain, say so once, where the user looks (not only in a dialog)."""
+        self.keychain_banner.setText(f"No keychain: {problem}." if problem else "")
+        self.keychain_banner.setVisible(bool(problem))
 
     def _lint_all_scripts(self) -> None:
         """Findings counts for every script, open or not (and required scripts that are missing)."""

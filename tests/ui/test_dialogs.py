@@ -73,6 +73,20 @@ def test_without_a_keychain_a_banner_shows_and_secrets_stay_in_the_session(qtbot
     assert "session-only-9" not in (project.root / "customdb.toml").read_text()
 
 
+def test_the_main_window_shows_a_banner_when_there_is_no_keychain(make_window, project, qtbot):
+    keyring.set_keyring(FailKeyring())
+    window = make_window(project)
+    qtbot.waitUntil(lambda: not window.keychain_banner.isHidden(), timeout=10_000)
+    assert "No keychain" in window.keychain_banner.text() and "session" in window.keychain_banner.text()
+
+
+def test_no_banner_with_a_working_keychain(make_window, project, qtbot):
+    window = make_window(project)
+    qtbot.waitUntil(lambda: window.tree.findings_count("login") != "", timeout=10_000)  # first-paint work done
+    qtbot.wait(200)
+    assert window.keychain_banner.isHidden()
+
+
 def test_a_missing_secret_is_asked_once_before_a_run(make_window, project, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
