@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QInputDialog
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QMenu
 
 from app.domain.breakpoints import LineBreakpoint, load_breakpoints, save_breakpoints
 from app.domain.scripts import SCRIPT_KINDS
@@ -103,12 +103,12 @@ class DebugController(QObject):
         self.breakpoints.setdefault(key, {})[line] = LineBreakpoint(line, condition or None, hit or None)
         self._breakpoints_changed(key)
 
-    def edit_condition(self) -> None:
-        """Debug > Breakpoint condition…: condition and hit count of the breakpoint on the cursor line."""
-        doc = self.window.current_doc()
+    def edit_condition(self, key: str | None = None, line: int | None = None) -> None:
+        """Condition and hit count of the breakpoint on a line (the cursor's by default)."""
+        doc = self.window.docs.get(key) if key else self.window.current_doc()
         if doc is None:
             return
-        line = doc.editor.textCursor().blockNumber() + 1
+        line = line or doc.editor.textCursor().blockNumber() + 1
         current = self.breakpoints.get(doc.key, {}).get(line) or LineBreakpoint(line)
         condition, ok = QInputDialog.getText(self.window, "Breakpoint condition",
                                              f"Stop at line {line} only when (empty: always):",
@@ -128,6 +128,27 @@ class DebugController(QObject):
                 self.message.emit(str(e))
                 return
             self.set_breakpoint(doc.key, line, spec.condition, spec.hit)
+
+    def breakpoint_menu(self, key: str, line: int) -> QMenu:
+        """The gutter's context menu for one line."""
+        menu = QMenu(self.window)
+        has = line in self.breakpoints.get(key, {})
+        menu.addAction("Remove breakpoint" if has else "Add breakpoint",
+                       lambda: self.toggle_breakpoint(key, line))
+        menu.addAction("Condition and hit count…", lambda: self.edit_condition(key, line))
+        return menu
+
+    def show_menu(self, menu: QMenu, where: Any) -> None:
+        menu.exec(where)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """Right click in an editor's gutter: the breakpoint menu of that line."""
+        if event.type() == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent):
+            key = getattr(watched, "_debug_key", None)
+            if key is not None:
+                self.show_menu(self.breakpoint_menu(key, watched.line_at(event.pos().y())), event.globalPos())
+                return True
+        return super().eventFilter(watched, event)
 
     def _breakpoints_changed(self, key: str) -> None:
         save_breakpoints(self.project, self.breakpoints)
@@ -153,6 +174,10 @@ class DebugController(QObject):
                 continue
             self._hooked.add(id(doc.editor))
             self._paint_breakpoints(doc)
+            gutter = getattr(doc.editor, "gutter", None)
+            if gutter is not None and hasattr(gutter, "line_at"):
+                gutter._debug_key = doc.key
+                gutter.installEventFilter(self)
             if hasattr(doc.editor, "breakpoint_clicked"):
                 doc.editor.breakpoint_clicked.connect(lambda line, k=doc.key: self.toggle_breakpoint(k, line))
             doc.editor.textChanged.connect(self._edited_while_paused)
@@ -383,7 +408,7 @@ def install_debugger(window: MainWindow) -> DebugController:
     add("cursor", "Run to &cursor", controller.run_to_cursor, "Ctrl+F10")
     menu.addSeparator()
     add("toggle", "Toggle &breakpoint", controller.toggle_breakpoint, "F9")
-    add("condition", "Breakpoint co&ndition…", controller.edit_condition, None)
+    add("condition", "Breakpoint co&ndition…", lambda: controller.edit_condition(), None)
     menu.addSeparator()
     for name, text in (("step_into_libraries", "Step into &libraries"),
                        ("break_on_callback_error", "Stop when an &error is passed to callback")):

@@ -172,3 +172,30 @@ def test_stop_on_errors_passed_to_callback_is_an_option_of_the_debug_menu(make_w
     qtbot.keyClick(editor, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
     assert window.run_panel.last_result["outcome"] == "rejected"
+
+
+def test_gutter_context_menu_sets_condition_and_hit_count(make_window, project, qtbot, monkeypatch):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QApplication, QInputDialog
+
+    window = _window(make_window, project)
+    editor = window.docs["login"].editor
+    shown = []
+    monkeypatch.setattr(window.debugger, "show_menu", lambda menu, _where: shown.append(
+        [a.text() for a in menu.actions()]))
+    y = editor.blockBoundingGeometry(editor.document().findBlockByNumber(3)).translated(
+        editor.contentOffset()).center().y()
+    QApplication.sendEvent(editor.gutter, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(5, int(y)),
+                                                            editor.gutter.mapToGlobal(QPoint(5, int(y)))))
+    assert shown == [["Add breakpoint", "Condition and hit count…"]]
+
+    answers = iter([("row is not None", True), (">=1", True)])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: next(answers))
+    menu = window.debugger.breakpoint_menu("login", 4)
+    menu.actions()[1].trigger()
+    assert load_breakpoints(project)["login"][4].condition == "row is not None"
+    assert load_breakpoints(project)["login"][4].hit == ">=1"
+    assert editor.breakpoints == {4}
+    window.debugger.breakpoint_menu("login", 4).actions()[0].trigger()  # "Remove breakpoint"
+    assert editor.breakpoints == set()
