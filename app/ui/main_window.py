@@ -38,7 +38,7 @@ from app.ui.panels.sql_panel import SqlPanel
 from app.ui.project_tree import ProjectTree
 from app.ui.reproduction import install_reproduction
 from app.ui.run_controller import RunController, create_runner
-from app.ui.urls import display_url
+from app.ui.urls import display_url, needs_password
 from app.ui.workers import relay, run_in_background
 
 MAX_RECENT = 8
@@ -271,7 +271,8 @@ class MainWindow(QMainWindow):
     def _after_first_paint(self) -> None:
         self.controller.warm_up()
         self._lint_all_scripts()
-        run_in_background(_keychain_problem, self._show_keychain_banner)
+        if self.project.secret_keys() or needs_password(self.project.database_url):
+            run_in_background(_keychain_problem, self._show_keychain_banner)
 
     def _show_keychain_banner(self, problem: str | None) -> None:
         """Without a usable keychain, say so once, where the user looks (not only in a dialog)."""

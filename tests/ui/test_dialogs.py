@@ -74,13 +74,19 @@ def test_without_a_keychain_a_banner_shows_and_secrets_stay_in_the_session(qtbot
 
 
 def test_the_main_window_shows_a_banner_when_there_is_no_keychain(make_window, project, qtbot):
+    from app.domain.project import ConfigEntry
+
     keyring.set_keyring(FailKeyring())
+    project.configuration["API_KEY"] = ConfigEntry("API_KEY", None, True)  # a project that needs one
     window = make_window(project)
     qtbot.waitUntil(lambda: not window.keychain_banner.isHidden(), timeout=10_000)
     assert "No keychain" in window.keychain_banner.text() and "session" in window.keychain_banner.text()
 
 
-def test_no_banner_with_a_working_keychain(make_window, project, qtbot):
+def test_no_banner_with_a_working_keychain_or_without_secrets(make_window, project, qtbot):
+    from app.domain.project import ConfigEntry
+
+    project.configuration["API_KEY"] = ConfigEntry("API_KEY", None, True)
     window = make_window(project)
     qtbot.waitUntil(lambda: window.tree.findings_count("login") != "", timeout=10_000)  # first-paint work done
     qtbot.wait(200)
@@ -184,3 +190,11 @@ def test_file_open_of_a_broken_project_keeps_the_current_one(make_window, projec
     assert window.open_project_folder(broken) is None
     assert shown and "customdb.toml" in shown[0] and "invalid TOML" in shown[0]
     assert window.isVisible() and window.project is project
+
+
+def test_no_banner_for_a_project_without_secrets_even_without_keychain(make_window, project, qtbot):
+    keyring.set_keyring(FailKeyring())
+    window = make_window(project)
+    qtbot.waitUntil(lambda: window.tree.findings_count("login") != "", timeout=10_000)
+    qtbot.wait(200)
+    assert window.keychain_banner.isHidden()
