@@ -372,6 +372,10 @@ class DebugSession:
         """{expr, name, type, repr, id} or {expr, error}."""
         return self._request({"cmd": "evaluate", "expr": expr, "frame": frame})
 
+    def complete(self, text: str, frame: int = 0) -> list[str]:
+        """Completions of a name or dotted path over the frame's live names (for the debug console)."""
+        return self._request({"cmd": "complete", "text": text, "frame": frame})
+
     def watches(self, exprs: Iterable[str], frame: int = 0) -> list[dict[str, Any]]:
         return self._request({"cmd": "watches", "exprs": list(exprs), "frame": frame})
 

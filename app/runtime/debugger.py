@@ -43,7 +43,8 @@ RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 REPR_CAP = 300  # characters of one value's repr
 CHILDREN_CAP = 200  # children listed when an object is expanded
 RESUME_COMMANDS = frozenset({"continue", "step_over", "step_into", "step_out", "run_to_cursor", "stop"})
-INLINE_COMMANDS = frozenset({"frame_vars", "expand", "evaluate", "watches"})
+INLINE_COMMANDS = frozenset({"frame_vars", "expand", "evaluate", "watches", "complete"})
+MAX_COMPLETIONS = 200
 REASONS = ("breakpoint", "step", "exception")
 _YIELD = dis.opmap["YIELD_VALUE"]
 _HIT = re.compile(r"^\s*(==|>=|>|%)?\s*(\d+)\s*$")
@@ -491,6 +492,8 @@ class Debugger(bdb.Bdb):
             reply["value"] = self.expand(command.get("id"))
         elif name == "evaluate":
             reply["value"] = self.evaluate(str(command.get("expr", "")), index)
+        elif name == "complete":
+            reply["value"] = self.complete(str(command.get("text", "")), index)
         else:
             reply["value"] = self._watches([str(w) for w in command.get("exprs") or ()], index)
         return reply
@@ -537,6 +540,23 @@ class Debugger(bdb.Bdb):
         except Exception as e:  # noqa: BLE001 - reported to the user, the session goes on
             return {"expr": expr, "error": f"{type(e).__name__}: {self.masker.text(str(e))}"}
         return {"expr": expr, **self.describe_value(expr, value)}
+
+    def complete(self, text: str, index: int) -> list[str]:
+        """Completions of `text` (a name or dotted path) over the live names of frame `index`."""
+        import rlcompleter
+
+        frame = self._frames[index]
+        completer = rlcompleter.Completer({**frame.f_globals, **frame.f_locals})
+        out: list[str] = []
+        try:
+            while len(out) < MAX_COMPLETIONS:
+                match = completer.complete(text, len(out))
+                if match is None:
+                    break
+                out.append(match)
+        except Exception:  # noqa: BLE001 - a property that raises while completing: no more matches
+            pass
+        return out
 
     def _watches(self, exprs: list[str], index: int) -> list[dict[str, Any]]:
         return [self.evaluate(e, index) for e in exprs] if self._frames else []

@@ -65,6 +65,7 @@ class DebugController(QObject):
     expanded = Signal(int, object)  # object id, its children
     evaluated = Signal(object)  # {expr, repr | error}
     watches_changed = Signal(object)  # [{expr, repr | error}]
+    completions = Signal(object)  # [str] for the debug console
     message = Signal(str)
 
     def __init__(self, window: MainWindow):
@@ -294,6 +295,11 @@ class DebugController(QObject):
             return
         session, frame = self.session, self.frame
         self._worker.submit(lambda: session.evaluate(expr, frame), self.evaluated.emit, self._inline_failed)
+
+    def complete(self, text: str) -> None:
+        if self.state == "paused":
+            session, frame = self.session, self.frame
+            self._worker.submit(lambda: session.complete(text, frame), self.completions.emit, self._inline_failed)
 
     def add_watch(self, expr: str) -> None:
         if expr not in self.watches:

@@ -428,3 +428,21 @@ def test_step_into_libraries_when_asked(tmp_path):
     assert driver.stops[1][2] == "dedent" and driver.events[1]["library"] is True
     driver, _ = debug(tmp_path, source, "entry", ("  x",), ["into", "into"], stop_on_entry=True)
     assert [(s[1], s[2]) for s in driver.stops] == [(4, "entry"), (5, "entry")]
+
+
+def test_console_completion_over_live_names_and_attributes(tmp_path):
+    source = """
+    class Box:
+        def __init__(self):
+            self.inner = 1
+
+    def entry(a):
+        box = Box()
+        return box
+    """
+    inline = [{"cmd": "complete", "req": 1, "text": "bo", "frame": 0},
+              {"cmd": "complete", "req": 2, "text": "box.in", "frame": 0}]
+    driver, _ = debug(tmp_path, source, "entry", (1,), [], inline, breakpoints=[7])
+    replies = {r["req"]: r["value"] for r in driver.replies}
+    assert "box" in replies[1] and "bool(" in replies[1]
+    assert replies[2] == ["box.inner"]

@@ -151,6 +151,9 @@ def test_call_stack_frames_show_their_own_variables(make_window, project, qtbot)
     assert editor.debug_line == 7  # the selected frame's line
     console = debugger.panels["Debug console"]
     assert {"marker", "db", "configuration"} <= set(console.names.stringList())  # live and injected names
+    console.input.setText("mark")
+    qtbot.keyClick(console.input, Qt.Key.Key_Tab)  # completion asked of the paused script
+    qtbot.waitUntil(lambda: console.input.text() == "marker", timeout=TIMEOUT)
     console.input.setText("marker.upper()")
     qtbot.keyClick(console.input, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "'OUTER'" in console.output.toPlainText(), timeout=TIMEOUT)

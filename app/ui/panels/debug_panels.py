@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt
 from PySide6.QtWidgets import (
     QCompleter,
     QHBoxLayout,
@@ -169,7 +169,8 @@ class WatchesPanel(QWidget):
 
 class DebugConsole(QWidget):
     """Evaluate an expression (or run a statement) in the selected frame while paused; the input
-    completes the selected frame's live names and the injected runtime names."""
+    completes the selected frame's live names and the injected runtime names as you type, and
+    Tab asks the paused script for the completions of a name or dotted path (`row.` → its attributes)."""
 
     def __init__(self, controller: DebugController, parent: QWidget | None = None):
         super().__init__(parent)
@@ -183,12 +184,28 @@ class DebugConsole(QWidget):
         completer = QCompleter(self.names, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseSensitive)
         self.input.setCompleter(completer)
+        self.input.installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.output, 1)
         layout.addWidget(self.input)
         controller.evaluated.connect(self._show)
         controller.variables_ready.connect(self._live_names)
+        controller.completions.connect(self._completions)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.input and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab:
+            self.controller.complete(self.input.text())
+            return True
+        return super().eventFilter(watched, event)
+
+    def _completions(self, matches: list[str]) -> None:
+        if len(matches) == 1:
+            self.input.setText(matches[0].rstrip("("))
+        elif matches:
+            self.names.setStringList(matches)
+            self.input.completer().setCompletionPrefix(self.input.text())
+            self.input.completer().complete()
 
     def _live_names(self, variables: list[dict]) -> None:
         from app.runtime.api import INJECTED_NAMES
