@@ -139,8 +139,6 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["SQL"], self.docks["Findings"])
         self.docks["Output"].raise_()
         self.docks["Schema"].hide()
-        self.resizeDocks([self.docks["Run"]], [420], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["Output"]], [190], Qt.Orientation.Vertical)
         self.docks["Schema"].visibilityChanged.connect(self._schema_visible)
 
         self.findings_panel.activated.connect(self.goto_finding)
@@ -260,6 +258,13 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        else:  # first start: editor first, panels around it (sizes only apply once shown)
+            QTimer.singleShot(0, self, self._default_dock_sizes)
+
+    def _default_dock_sizes(self) -> None:
+        height = self.height()
+        self.resizeDocks([self.docks["Output"]], [max(160, height // 4)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Run"]], [max(380, self.width() // 3)], Qt.Orientation.Horizontal)
 
     def save_layout(self) -> None:
         settings = QSettings()

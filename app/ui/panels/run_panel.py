@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QScrollArea,
-    QSplitter,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -157,18 +156,10 @@ class RunPanel(QWidget):
         result_layout.addWidget(self.result_findings)
         result_layout.addWidget(self.cases_list)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(input_box)
-        splitter.addWidget(scroll)
-        splitter.addWidget(result_box)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 520])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(splitter)
+        layout.addWidget(input_box, 0)  # as tall as the current script's form, no more
+        layout.addWidget(result_box, 1)
 
     # -- script and cases --------------------------------------------------------------------
     @property
@@ -184,7 +175,12 @@ class RunPanel(QWidget):
             self.script_box.setCurrentIndex(index)
 
     def _script_changed(self) -> None:
-        self.forms.setCurrentWidget(self._forms[self.script])
+        current = self._forms[self.script]
+        for form in self._forms.values():  # the stack takes the height of the shown form only
+            policy = QSizePolicy.Policy.Preferred if form is current else QSizePolicy.Policy.Ignored
+            form.setSizePolicy(policy, policy)
+        self.forms.setCurrentWidget(current)
+        self.forms.adjustSize()
         self.reload_cases()
 
     def reload_cases(self) -> None:
