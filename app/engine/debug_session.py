@@ -224,8 +224,7 @@ class DebugSession:
                 if event == "paused":
                     self.state = "paused"
                     stop = _stop(_mask_data(message, self._secrets))
-                    if self._on_event is not None:
-                        self._on_event({"type": "paused", "stop": stop})
+                    self._emit({"type": "paused", "stop": stop})
                     return stop
                 if event == "done":
                     return self._finish(self._done(message))
@@ -244,14 +243,20 @@ class DebugSession:
                 return
             line = {"stream": str(message.get("stream", "stdout")), "text": _mask_text(text, self._secrets)}
             self._logs.append(line)
-            if self._on_event is not None:
-                self._on_event({"type": "log", **line})
+            self._emit({"type": "log", **line})
         elif event == "sql":
             entry = _mask_data({k: message.get(k) for k in ("statement", "params", "duration_ms", "rows", "error")},
                                self._secrets)
             self._sql.append(entry)
-            if self._on_event is not None:
-                self._on_event({"type": "sql", **entry})
+            self._emit({"type": "sql", **entry})
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        """Hand an event to on_event; a callback that fails is dropped rather than ending the run."""
+        if self._on_event is not None:
+            try:
+                self._on_event(event)
+            except Exception:  # noqa: BLE001 - the viewer's problem must not become the run's
+                self._on_event = None
 
     def _done(self, message: dict[str, Any]) -> RunResult:
         key = self._command["key"]
