@@ -155,3 +155,28 @@ def test_picking_a_saved_case_fills_the_form(window, project):
     panel.case_box.setCurrentIndex(index)
     panel.case_box.activated.emit(index)
     assert panel.form().fields["email"].text() == "bob@example.com"
+
+
+def test_recycle_throws_the_container_and_its_global_cache_away(window, qtbot):
+    editor = window.docs["login"].editor
+    editor.selectAll()
+    editor.insertPlainText("def login(email, password, callback):\n"
+                           "    global_['runs'] = global_.get('runs', 0) + 1\n"
+                           "    callback(None, {'user_id': 'x|1', 'runs': global_['runs']})\n")
+    fill(window, email="a@b.c", password="p")
+    assert run_and_wait(qtbot, window)["result"]["runs"] == 1
+    assert run_and_wait(qtbot, window)["result"]["runs"] == 2  # same container: global_ kept
+    qtbot.mouseClick(window.run_panel.recycle_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.container_label.text() not in ("container: recycling",), timeout=30_000)
+    assert run_and_wait(qtbot, window)["result"]["runs"] == 1
+
+
+def test_no_folder_opens_the_bundled_sample(tmp_path):
+    from app.domain.project import load_project
+    from app.ui.application import _project_folder
+
+    folder = _project_folder([])
+    assert folder == tmp_path / "data" / "sample"
+    project = load_project(folder)
+    assert project.name.startswith("Sample") and "login" in project.script_keys()
+    assert _project_folder([]) == folder  # the second start finds it without regenerating
