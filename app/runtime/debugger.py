@@ -620,8 +620,15 @@ def debug_command(conn: Any, channel: Any, runner: Any, command: dict[str, Any])
             except ValueError:
                 channel.send({"ev": "error", "message": "the child received a malformed message"})
 
-    def traced_call(code: Any, entry: Any, k: Any, cmd: dict[str, Any], args: Any, db: Any,
-                    callback: Callback) -> None:
+    def traced_call(*args: Any, **kwargs: Any) -> Any:
+        """runner._call with the debugger around it; its arguments are found by type, not position,
+        so the runner's own signature may change without breaking this hook."""
+        from app.domain.entry import Entry
+
+        values = [*args, *kwargs.values()]
+        entry = next(v for v in values if isinstance(v, Entry))
+        callback = next((v for v in values if isinstance(v, Callback)), None)
+        cmd = command
         debugger = state["debugger"] = Debugger(
             cmd["filename"], entry.name, channel.send, recv,
             masker=Masker(s for s in cmd.get("secrets") or () if isinstance(s, str)),
@@ -630,10 +637,10 @@ def debug_command(conn: Any, channel: Any, runner: Any, command: dict[str, Any])
             break_on_uncaught=cmd.get("break_on_uncaught", True) is not False,
             break_on_callback_error=bool(cmd.get("break_on_callback_error")),
             watches=cmd.get("watches") or (), run_id=cmd.get("run"), source=cmd.get("source"))
-        if type(callback) is Callback:
+        if callback is not None and type(callback) is Callback:
             callback.__class__ = DebugCallback  # same layout; adds the stop on errors passed to it
             callback.debugger = debugger
-        debugger.runcall(original, code, entry, k, cmd, args, db, callback)
+        return debugger.runcall(original, *args, **kwargs)
 
     runner._call = traced_call
     try:
