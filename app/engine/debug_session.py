@@ -23,7 +23,7 @@ from typing import Any
 
 from app.domain.sqlrules import trace_findings
 from app.engine.child import Child, ChildStartError
-from app.engine.run_inputs import RunInputError, build_arguments, configuration_for, url_for
+from app.engine.run_inputs import RunInputError, build_arguments, configuration_for
 from app.engine.runner import (
     RunnerClient,
     RunResult,
@@ -145,8 +145,8 @@ class DebugSession:
         parse_breakpoints(bps)
         arguments, context = build_arguments(k, input, client.project.context_object)
         config = configuration_for(client.project)
-        url = url_for(client.project, database)
-        self._secrets = frozenset(config.secret_values)
+        url, db_password = client._url(database)  # the database password is masked like a secret
+        self._secrets = frozenset(config.secret_values) | ({db_password} if db_password else frozenset())
         self._static = client._lint(key, source)
         self._timeout = self._left = float(timeout if timeout is not None else client.project.timeout_s)
         self._on_event = on_event
@@ -156,10 +156,11 @@ class DebugSession:
             if self._closed:
                 raise DebugSessionError("the session was closed before it started")
             client._stopping = False
+            client._active = True  # client.stop() ends a debug run like a run
             client._run_counter += 1
             self._command = {
                 "cmd": "debug", "run": client._run_counter, "key": key,
-                "filename": str(client.project.script_path(key).resolve()), "source": source,
+                "filename": client._filename(key), "source": source,
                 "args": arguments, "context": context, "context_enabled": client.project.context_object,
                 "commit": bool(commit), "configuration": dict(config.values), "secrets": sorted(self._secrets),
                 "database_url": url, "log_cap": client.log_cap, "timeout_s": self._timeout,
@@ -290,6 +291,7 @@ class DebugSession:
         if getattr(client, "debug_session", None) is self:
             client.debug_session = None
         client._last_used = time.monotonic()
+        client._active = False
         client._run_lock.release()
 
     # -- resuming ----------------------------------------------------------------------------------

@@ -223,3 +223,17 @@ def test_an_evaluation_that_never_ends_is_bounded_by_the_time_limit(tmp_path):
             session.evaluate("while True: pass")
         assert session.state == "finished" and session.result.outcome == "timeout"
         assert c.run("login", ALICE).outcome == "ok"  # a fresh child took over
+
+
+def test_the_containers_stop_ends_a_running_debug_run(tmp_path):
+    import threading
+
+    project = make_project(tmp_path / "s", {"login": "def login(email, password, callback):\n    while True:\n"
+                                                     "        pass\n"})
+    with RunnerClient(project, use_spare=False) as c:
+        session = DebugSession(c)
+        session.start("login", ALICE, [99])
+        threading.Timer(0.5, c.stop).start()
+        result = session.wait_stop().result
+        assert result.outcome == "error" and result.error["type"] == "Stopped"
+        assert c.run("login", {"email": "a", "password": "b"}, timeout=0.5).outcome == "timeout"  # still usable
