@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from app.runtime.capture import Capture, Channel, RunOutput, log_handler
-from app.runtime.protocol import DEFAULT_LOG_CAP, decode
+from app.runtime.protocol import decode
 
 MEMORY_LIMIT_ENV = "CUSTOMDB_CHILD_MEMORY_MB"
 DEFAULT_MEMORY_MB = 4096
@@ -146,4 +146,4 @@ def serve(conn: Any, channel: Channel, runner: Any) -> int:
             channel.send({"ev": "error", "message": f"unknown command {command!r}"})
 
 
-__all__ = ["main", "serve", "DEFAULT_LOG_CAP"]
+__all__ = ["main", "serve"]
