@@ -1,0 +1,256 @@
+"""Reproducing a customer's error in the IDE: the trace viewer dock, Edit → Paste trace
+(Ctrl+Shift+V), File → Open log file / Export reproduction bundle / Open reproduction bundle, the
+restricted-mode banner with its Trust button, and the side-by-side Reproduce dock.
+
+`install_reproduction(window)` is the one hook the main window calls; everything else lives here so
+main_window.py stays small. Engine work (export, import, replay) runs off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine import trust
+from app.ui.panels.reproduce_panel import ReproducePanel
+from app.ui.panels.trace_panel import TracePanel
+from app.ui.workers import run_in_background
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+BANNER_STYLE = "QFrame#restricted_banner { background: #fff3e0; border-bottom: 2px solid #ef6c00; }"
+
+
+class RestrictedBanner(QFrame):
+    """Shown while the project is restricted: its scripts may be read but not run."""
+
+    trusted = Signal()
+
+    def __init__(self, project, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.project = project
+        self.setObjectName("restricted_banner")
+        self.setStyleSheet(BANNER_STYLE)
+        self.label = QLabel("<b>Restricted mode.</b> This project came from a reproduction bundle and holds "
+                            "someone else's code: read its scripts first. Running, debugging, simulating "
+                            "and rehearsing are off until you trust it.")
+        self.label.setWordWrap(True)
+        self.trust_button = QPushButton("Trust this project")
+        self.trust_button.clicked.connect(self.trust)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.trust_button)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.setVisible(trust.is_restricted(self.project))
+
+    def trust(self) -> None:
+        trust.trust(self.project)
+        self.refresh()
+        self.trusted.emit()
+
+
+def _menu(window: MainWindow, title: str) -> QMenu | None:
+    for action in window.menuBar().actions():
+        if action.menu() is not None and action.text() == title:
+            return action.menu()
+    return None
+
+
+class Reproduction(QObject):
+    """The window's reproduction features; `install_reproduction` builds one per window."""
+
+    exported = Signal(str)  # bundle path
+    export_failed = Signal(str)
+    imported = Signal(object)  # the new MainWindow (or None when it could not open)
+    import_failed = Signal(str)
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self.project = window.project
+        self.trace_panel = TracePanel(window.project)
+        self.reproduce_panel = ReproducePanel()
+        self.banner = RestrictedBanner(window.project)
+        self.actions: dict[str, QAction] = {}
+
+        self.trace_panel.open_location.connect(self.open_location)
+        self.trace_panel.apply_suggestion.connect(self.apply_suggestion)
+        self.reproduce_panel.reproduce_requested.connect(self.reproduce)
+        self.banner.trusted.connect(lambda: window.statusBar().showMessage("Project trusted: its scripts may run", 5000))
+        window.controller.finished.connect(self.trace_panel.show_run_result)
+
+    # -- building --------------------------------------------------------------------------------
+    def install(self) -> None:
+        w = self.window
+        central = w.takeCentralWidget()  # keep it: setCentralWidget would delete it
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(central, 1)
+        w.setCentralWidget(holder)
+
+        w._add_dock("Traces", self.trace_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        w._add_dock("Reproduce", self.reproduce_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        if "Findings" in w.docks:
+            w.tabifyDockWidget(w.docks["Findings"], w.docks["Traces"])
+        w.tabifyDockWidget(w.docks["Traces"], w.docks["Reproduce"])
+        if not (self.project.root / "repro" / "repro.json").is_file():
+            w.docks["Reproduce"].hide()
+
+        def add(menu: QMenu | None, name: str, text: str, slot, shortcut: str | None = None,
+                before: QAction | None = None) -> None:
+            action = QAction(text, w)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+                action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(slot)
+            if menu is not None:
+                menu.insertAction(before, action) if before is not None else menu.addAction(action)
+            else:
+                w.addAction(action)
+            self.actions[name] = action
+
+        file_menu = _menu(w, "&File")
+        quit_action = file_menu.actions()[-1] if file_menu and file_menu.actions() else None
+        add(file_menu, "open_log", "Open &log file…", self.trace_panel.open_dialog, before=quit_action)
+        add(file_menu, "export_bundle", "&Export reproduction bundle…", self.export_dialog, before=quit_action)
+        add(file_menu, "open_bundle", "Open reproduction &bundle…", self.open_bundle_dialog, before=quit_action)
+        if file_menu is not None and quit_action is not None:
+            file_menu.insertSeparator(quit_action)
+        edit_menu = _menu(w, "&Edit")
+        if edit_menu is not None:
+            edit_menu.addSeparator()
+        add(edit_menu, "paste_trace", "Paste &trace", self.paste_trace, "Ctrl+Shift+V")
+        run_menu = _menu(w, "&Run")
+        if run_menu is not None:
+            run_menu.addSeparator()
+        add(run_menu, "reproduce", "Re&produce customer error", self.reproduce)
+        view_menu = _menu(w, "&View")
+        if view_menu is not None:
+            for title in ("Traces", "Reproduce"):
+                view_menu.addAction(w.docks[title].toggleViewAction())
+
+    # -- traces ----------------------------------------------------------------------------------
+    def paste_trace(self) -> int:
+        found = self.trace_panel.paste()
+        self.window.docks["Traces"].show()
+        self.window.docks["Traces"].raise_()
+        return found
+
+    def open_location(self, key: str, line: int) -> None:
+        self.window.goto_finding(key, line)
+
+    def apply_suggestion(self, key: str) -> bool:
+        """Rename the script's entry to its recommended name in the editor: one undo step."""
+        from app.domain.rename import RenameError, rename_entry
+
+        doc = self.window.open_script(key)
+        if doc is None:
+            return False
+        try:
+            new_text = rename_entry(doc.editor.toPlainText(), key)
+        except RenameError as e:
+            self.window.statusBar().showMessage(f"Cannot rename the {key} entry: {e}", 8000)
+            return False
+        doc.editor.apply_source_edit(new_text)
+        self.window.statusBar().showMessage(f"Renamed the {key} entry; save to keep it (Ctrl+Z undoes it)", 5000)
+        return True
+
+    # -- bundles ---------------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        from app.ui.dialogs.bundle import ExportBundleDialog
+
+        doc = self.window.current_doc()
+        dialog = ExportBundleDialog(self.project, self.trace_panel.last_text, doc.key if doc else None, self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            values = dialog.values()
+            self.export(values.pop("out"), **values)
+
+    def export(self, out: str | Path, **options) -> None:
+        """Write a bundle in the background; `exported(path)` or `export_failed(message)` follow."""
+        from app.engine.bundles import export_bundle
+
+        self.window.save_all()
+        self.window.statusBar().showMessage("Exporting the reproduction bundle…")
+
+        def done(summary) -> None:
+            self.window.statusBar().showMessage(f"Wrote {summary.path}", 8000)
+            self.exported.emit(str(summary.path))
+
+        run_in_background(lambda: export_bundle(self.project, out, **options), done, self._export_failed)
+
+    def _export_failed(self, message: str) -> None:
+        message = message.removeprefix("BundleError: ")
+        self.window.statusBar().showMessage(f"Export failed: {message}", 10000)
+        self._tell("Export reproduction bundle", message)
+        self.export_failed.emit(message)
+
+    def open_bundle_dialog(self) -> None:
+        zip_path, _ = QFileDialog.getOpenFileName(self.window, "Open reproduction bundle", "", "Bundles (*.zip)")
+        if not zip_path:
+            return
+        target = QFileDialog.getExistingDirectory(self.window, "Unpack into an empty folder",
+                                                  str(Path(zip_path).parent))
+        if target:
+            self.open_bundle(zip_path, target)
+
+    def open_bundle(self, zip_path: str | Path, target: str | Path) -> None:
+        """Unpack in the background, then open the new (restricted) project in its own window."""
+        from app.engine.bundles import import_bundle
+
+        def done(project) -> None:
+            self.imported.emit(self.window.open_project_folder(project.root))
+
+        def failed(message: str) -> None:
+            message = message.removeprefix("BundleError: ")
+            self._tell("Open reproduction bundle", message)
+            self.import_failed.emit(message)
+
+        run_in_background(lambda: import_bundle(zip_path, target), done, failed)
+
+    # -- replay ----------------------------------------------------------------------------------
+    def reproduce(self) -> None:
+        from app.engine.replay import reproduce
+
+        dock = self.window.docks["Reproduce"]
+        dock.show()
+        dock.raise_()
+        if trust.is_restricted(self.project):
+            self.reproduce_panel.show_error("Restricted mode: trust the project first (banner above).")
+            return
+        self.window.save_all()
+        self.reproduce_panel.set_busy(True)
+        run_in_background(lambda: reproduce(self.project).to_dict(), self.reproduce_panel.show_comparison,
+                          self.reproduce_panel.show_error)
+
+    def _tell(self, title: str, message: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self.window)
+        box.open()  # not exec(): never a nested event loop
+
+
+def install_reproduction(window: MainWindow) -> Reproduction:
+    """Add the trace viewer, bundles, restricted-mode banner and Reproduce to one main window."""
+    reproduction = Reproduction(window)
+    reproduction.install()
+    return reproduction
