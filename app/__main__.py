@@ -44,6 +44,8 @@ def cli_verbs() -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0].startswith("--") and argv[0] != "--help" and argv[0] != "--version":
+        return gui_main(argv)  # internal flags (child processes, smoke test): skip the verb scan
     if argv and (argv[0] in ("-h", "--help", "--version") or argv[0] in cli_verbs()):
         from app.cli import main as cli_main
 
