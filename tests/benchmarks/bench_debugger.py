@@ -7,7 +7,9 @@ through the same warm container:
    another function, vs the same run without the debugger (time inside the entry, measured by the
    child) — target <= 3x: frames that cannot stop run untraced;
 3. step round trip (step over -> the new line with its variables arrives): p95 vs the 30 ms target,
-   and for information vs an inline evaluate round trip (the channel's own cost).
+   and for information vs an inline evaluate round trip (the channel's own cost);
+4. the same through the IDE (offscreen): the Step over action (F10) triggered -> the editor marks
+   the new line and the Variables panel shows the new values, p95 vs the 30 ms target.
 """
 
 from __future__ import annotations
@@ -69,6 +71,65 @@ def _interleaved(baseline, subject, rounds: int = 80) -> tuple[float, float]:
     return statistics.median(times[0]), statistics.median(times[1])
 
 
+def _ide_step_p95(project, steps: int = 200) -> float:
+    """Step over (F10's action) → editor line marked and Variables panel refreshed, in a real
+    MainWindow (offscreen)."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["CUSTOMDB_DATA_DIR"] = str(project.root / ".bench-data")  # autosaves, recent list: not the user's
+    os.environ["CUSTOMDB_CACHE_DIR"] = str(project.root / ".bench-cache")
+    from PySide6.QtCore import QCoreApplication, QSettings
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from app.engine.runner import RunnerClient
+    from app.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    QCoreApplication.setOrganizationName("CustomDBStudioBench")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(project.root / ".settings"))
+    window = MainWindow(project, runner_factory=lambda p, **kw: RunnerClient(p, use_spare=False, **kw))
+    window.show()
+    debugger = window.debugger
+
+    def wait(predicate, limit: float = 30.0) -> None:
+        end = time.perf_counter() + limit
+        while not predicate():
+            if time.perf_counter() > end:
+                raise TimeoutError(f"the IDE did not get there in time ({window.statusBar().currentMessage()})")
+            app.processEvents()
+
+    try:
+        window.open_script("get_user")
+        editor = window.docs["get_user"].editor
+        debugger.set_breakpoint("get_user", 5)
+        window.run_panel.form("get_user").set_value({"email": "a@b.c"})
+        QTest.qWaitForWindowExposed(window)
+        debugger.actions["start"].trigger()  # what F5 triggers
+        wait(lambda: debugger.state == "paused")
+        variables = debugger.panels["Variables"]
+        times = []
+        for _ in range(steps):
+            previous = debugger.last_stop
+
+            def shown(previous=previous) -> bool:
+                stop = debugger.last_stop  # set, line marked and variables shown in one GUI-thread call
+                return (debugger.state == "paused" and stop is not previous and editor.debug_line == stop.line
+                        and "total" in variables.values())
+
+            t0 = time.perf_counter()
+            debugger.actions["over"].trigger()  # what F10 triggers
+            wait(shown)
+            times.append(time.perf_counter() - t0)
+        return statistics.quantiles(times, n=20)[-1]
+    finally:
+        debugger.shutdown()
+        window.controller.shutdown()
+        window.close()
+
+
 def main() -> None:
     from app.engine.debug_session import DebugSession
     from app.engine.runner import RunnerClient
@@ -116,6 +177,12 @@ def main() -> None:
             report("step round trip p95", p95, 0.030, 1.0, baseline_name="the 30 ms target")
             report("step round trip p95 (information)", p95, statistics.quantiles(evals, n=20)[-1],
                    baseline_name="an inline evaluate round trip")
+        finally:
+            client.close()
+        try:
+            ide = _ide_step_p95(project)
+            report("IDE step round trip p95 (F10 to line and variables shown)", ide, 0.030, 1.0,
+                   baseline_name="the 30 ms target")
         finally:
             client.close()
 
