@@ -82,7 +82,6 @@ class DebugController(QObject):
         self.break_on_callback_error = False
         self.breakpoints: dict[str, dict[int, LineBreakpoint]] = load_breakpoints(self.project)
         self._worker = _Worker()
-        self._hooked: set[int] = set()
         self.actions: dict[str, QAction] = {}
         self.panels: dict[str, Any] = {}
 
@@ -171,9 +170,9 @@ class DebugController(QObject):
     def hook_editors(self) -> None:
         """Give every open editor its breakpoints and the gutter-click toggle (once each)."""
         for doc in self.window.docs.values():
-            if id(doc.editor) in self._hooked:
+            if doc.editor.property("customdb_debug_hooked"):  # a property, not id(): ids are reused
                 continue
-            self._hooked.add(id(doc.editor))
+            doc.editor.setProperty("customdb_debug_hooked", True)
             self._paint_breakpoints(doc)
             gutter = getattr(doc.editor, "gutter", None)
             if gutter is not None and hasattr(gutter, "line_at"):

@@ -202,3 +202,14 @@ def test_gutter_context_menu_sets_condition_and_hit_count(make_window, project, 
     assert editor.breakpoints == {4}
     window.debugger.breakpoint_menu("login", 4).actions()[0].trigger()  # "Remove breakpoint"
     assert editor.breakpoints == set()
+
+
+def test_breakpoints_come_back_when_a_script_is_reopened(make_window, project, qtbot):
+    window = _window(make_window, project)
+    window.debugger.toggle_breakpoint("login", 6)
+    index = window.tabs.indexOf(window.docs["login"].editor)
+    assert window.close_tab(index)
+    window.open_script("login")
+    assert window.docs["login"].editor.breakpoints == {6}
+    window.docs["login"].editor.breakpoint_clicked.emit(6)  # the reopened editor's gutter works too
+    assert window.docs["login"].editor.breakpoints == set()
