@@ -60,6 +60,9 @@ BARE = textwrap.dedent("""
 
 def _env(data_dir: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
+    # Users start from compiled bytecode (pip compiles at install time); a shell that forbids
+    # writing .pyc files would make every start re-compile the app's sources and time the compiler.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update({"QT_QPA_PLATFORM": env.get("QT_QPA_PLATFORM", "offscreen"), "CUSTOMDB_DATA_DIR": data_dir,
                 "CUSTOMDB_CACHE_DIR": str(Path(data_dir) / "cache")}, **extra)
     return env
