@@ -168,7 +168,8 @@ def serve(requests: IO[str], replies: IO[str], service: CompletionService, idle_
 
     The garbage collector runs between requests, not during them: a full pass over jedi's heap
     takes ~0.3 s, so it waits until no request came for `idle_s` (or every `full_gc_every`
-    requests when the user never pauses); after each reply only the young objects are collected."""
+    requests when the user never pauses), and what survives it is frozen so later passes skip it;
+    after each reply only the young objects are collected."""
     inbox: queue.Queue[str | None] = queue.Queue()
 
     def read() -> None:
@@ -186,6 +187,7 @@ def serve(requests: IO[str], replies: IO[str], service: CompletionService, idle_
             except queue.Empty:
                 if since_full:
                     gc.collect()
+                    gc.freeze()  # survivors (jedi's caches, parsed modules) are never walked again
                     since_full = 0
                 continue
             if line is None:
