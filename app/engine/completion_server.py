@@ -192,6 +192,7 @@ def serve(requests: IO[str], replies: IO[str], service: CompletionService, idle_
                 continue
             if line is None:
                 return
+            gc.disable()  # again: parso turns the collector back on after each pickle it loads
             try:
                 msg = json.loads(line)
                 reply = {"id": msg.get("id"), "result": _handle(msg, service)}

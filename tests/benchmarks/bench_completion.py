@@ -38,7 +38,7 @@ def _p95(xs: list[float]) -> float:
 
 
 # -- warm, in process -----------------------------------------------------------------------------------
-def bench_warm(cache_dir: str, rounds: int = 30) -> None:
+def bench_warm(cache_dir: str, rounds: int = 60) -> None:
     from PySide6.QtWidgets import QApplication
 
     from app.engine.completion_server import CompletionClient
