@@ -205,3 +205,22 @@ def test_theme_follows_the_os_until_one_is_chosen(editor, monkeypatch):
     editor.set_theme("light")
     editor._on_system_scheme_changed()  # an explicit choice sticks
     assert editor.theme.name == "light"
+
+
+def test_hovering_a_finding_shows_its_message(editor, qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    editor.configure("login", [])
+    editor.set_source("x = 1\npassword = 'hunter2'\n")
+    editor.set_findings([finding("hardcoded-secret", "read it from configuration", "login", 2)])
+    rect = editor.cursorRect(QTextCursor(editor.document().findBlockByNumber(1)))
+    pos = rect.center() + QPoint(20, 0)
+    QApplication.sendEvent(editor.viewport(), QHelpEvent(QEvent.Type.ToolTip, pos, editor.viewport().mapToGlobal(pos)))
+    assert QToolTip.text() == "read it from configuration [hardcoded-secret]"
+    gutter_pos = QPoint(editor.gutter.width() - 8, pos.y())
+    QApplication.sendEvent(editor.gutter, QHelpEvent(QEvent.Type.ToolTip, gutter_pos,
+                                                    editor.gutter.mapToGlobal(gutter_pos)))
+    assert "read it from configuration" in QToolTip.text()
+    QToolTip.hideText()
