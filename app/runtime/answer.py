@@ -197,7 +197,9 @@ class Callback:
             except Exception:  # noqa: BLE001 - classes that need arguments
                 err = Exception(err.__name__)
         if isinstance(err, BaseException):
-            error = describe_exception(err, self.script_file, self.masker)
+            from app.runtime.postmortem import describe_failure  # the post-mortem imports this module
+
+            error = describe_failure(err, self.script_file, self.masker, self.passwords)
             if not error["traceback"] and line is not None:
                 error["traceback"] = [{"function": function, "file": self.script_file, "line": line,
                                        "library": False}]

@@ -26,6 +26,7 @@ from app.runtime.answer import Callback, describe_exception, frames
 from app.runtime.capture import Capture, Channel, RunOutput
 from app.runtime.masking import Masker
 from app.runtime.namespace import DryRunConnection, injected, make_engine, module_globals, script_logger
+from app.runtime.postmortem import add_sources, describe_failure
 from app.runtime.protocol import DEFAULT_LOG_CAP, TIMEOUT_MESSAGE
 from app.runtime.sqltrace import RunTrace, SqlTracer
 
@@ -130,6 +131,7 @@ class ScriptRunner:
             self.capture.reinstall()
         if trace.dropped:
             self.output.emit("stderr", f"[SQL trace truncated: {trace.dropped} more statements were not traced]")
+        add_sources(report.get("error"), command.get("filename") or "", command.get("source") or "", masker)
         self.capture.finish_run()
         self.output.stop()
         self.channel.streaming(False)
@@ -185,7 +187,7 @@ class ScriptRunner:
                 tb = "".join(_format_exception(uncaught, filename))
                 self.output.emit("stderr", masker.text(f"uncaught exception after callback was called:\n{tb}"))
         elif uncaught is not None:
-            report.update(outcome="error", error=describe_exception(uncaught, filename, masker))
+            report.update(outcome="error", error=describe_failure(uncaught, filename, masker, passwords))
         else:
             timeout_s = command.get("timeout_s") or 20
             message = ("the entry returned without calling callback and nothing it started is still running; "
