@@ -91,7 +91,7 @@ def test_callback_with_an_exception_is_an_error(client):
     assert r.outcome == "error" and r.error == {
         "type": "Exception", "message": "db down",
         "traceback": [{"function": "get_user", "file": r.error["traceback"][0]["file"], "line": 2,
-                       "library": False}]}
+                       "library": False, "source": "callback(Exception('db down'))"}]}
     assert r.exit_code == 1
 
 
