@@ -127,6 +127,47 @@ def get_user(email, callback):
     assert json.loads(out)["error"]["message"] == "failed with ****"
 
 
+def test_a_failed_runs_json_carries_frame_locals_sources_and_the_exception_chain(tmp_path, capsys):
+    p = make_project(tmp_path / "p", {"get_user": """
+def parse(raw):
+    return int(raw)
+
+def get_user(email, callback):
+    raw = email.rpartition("|")[2]
+    try:
+        parse(raw)
+    except ValueError as e:
+        raise LookupError("no legacy id") from e
+"""})
+    code, out, _ = cli(capsys, "run", str(p.root), "get_user", "--input", '{"email": "legacy|7b"}', "--json")
+    data = json.loads(out)
+    assert code == 1 and list(data) == RUN_KEYS  # the new fields live inside `error` only
+    error = data["error"]
+    (frame,) = error["traceback"]
+    assert frame["source"] == 'raise LookupError("no legacy id") from e'
+    assert frame["locals"]["raw"] == "'7b'" and frame["locals"]["email"] == "'legacy|7b'"
+    (cause,) = error["chain"]
+    assert set(cause) == {"type", "message", "traceback", "relation"}
+    assert (cause["type"], cause["relation"]) == ("ValueError", "cause")
+    assert cause["traceback"][-1] == {"function": "parse", "file": frame["file"], "line": 3, "library": False,
+                                      "source": "return int(raw)", "locals": {"raw": "'7b'"}}
+
+
+def test_a_library_frame_has_its_source_but_no_locals(tmp_path, capsys):
+    p = make_project(tmp_path / "p", {"get_user": """
+import json
+
+def get_user(email, callback):
+    payload = "{not json"
+    return callback(None, json.loads(payload))
+"""})
+    code, out, _ = cli(capsys, "run", str(p.root), "get_user", "--input", '{"email": "a"}', "--json")
+    frames = json.loads(out)["error"]["traceback"]
+    library = [f for f in frames if f["library"]]
+    assert code == 1 and library and all("locals" not in f and f.get("source") for f in library)
+    assert frames[0]["locals"] == {"email": "'a'", "payload": "'{not json'"}
+
+
 # -- customdb test ---------------------------------------------------------------------------------
 
 def write_case(root, name, case):
