@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,postgresql,mysql]'
+	$(PY) -m pip install -q -e '.[test,postgresql,mysql,package]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
