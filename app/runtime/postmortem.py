@@ -38,7 +38,8 @@ class _Repr(reprlib.Repr):
         super().__init__()
         self.masker = masker
         self.maxstring = self.maxother = REPR_CAP
-        self.maxlist = self.maxtuple = self.maxdict = self.maxset = self.maxfrozenset = self.maxdeque = 20
+        # a value is cut at REPR_CAP anyway: rendering more items than fit only costs time
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = self.maxfrozenset = self.maxdeque = 10
         self.maxlevel = 3
 
     def repr_str(self, x: str, level: int) -> str:
@@ -52,17 +53,20 @@ def _cut(text: str) -> str:
     return text if len(text) <= REPR_CAP else text[: REPR_CAP - 1] + "…"
 
 
-def safe_repr(value: Any, masker: Masker) -> str:
+def safe_repr(value: Any, masker: Masker, repr_: _Repr | None = None) -> str:
     """The value's repr, masked and at most REPR_CAP characters; a broken __repr__ becomes a note."""
     try:
-        text = _Repr(masker).repr(value)
+        text = (repr_ or _Repr(masker)).repr(value)
     except Exception as e:  # noqa: BLE001 - the script's __repr__ must not spoil the run's report
         text = f"<{type(value).__name__} object (repr failed: {type(e).__name__})>"
     return _cut(masker.text(text))
 
 
-def frame_locals(frame: FrameType, masker: Masker) -> dict[str, str]:
-    """{name: repr} of one script frame, without `callback` and the injected globals."""
+def frame_locals(frame: FrameType, masker: Masker, seen: dict[int, str] | None = None) -> dict[str, str]:
+    """{name: repr} of one script frame, without `callback` and the injected globals. `seen` (id →
+    repr) shares the work for a value that several frames hold (rows passed down to a helper)."""
+    seen = {} if seen is None else seen
+    repr_ = _Repr(masker)
     g = frame.f_globals
     injected = {id(g[n]) for n in INJECTED_NAMES if n in g}
     module_level = frame.f_code.co_name == "<module>"
@@ -75,7 +79,10 @@ def frame_locals(frame: FrameType, masker: Masker) -> dict[str, str]:
         if module_level and (name in _MODULE_HIDDEN or name.startswith("__")
                              or isinstance(value, ModuleType | FunctionType | type)):
             continue
-        out[masker.text(str(name))] = safe_repr(value, masker)
+        text = seen.get(id(value))
+        if text is None:
+            text = seen[id(value)] = safe_repr(value, masker, repr_)
+        out[masker.text(str(name))] = text
     return out
 
 
@@ -94,7 +101,7 @@ def _raw_frames(tb: TracebackType | None) -> list[tuple[FrameType, int]]:
 
 
 def _attach_locals(error: dict[str, Any], exc: BaseException, script_file: str, masker: Masker,
-                   budget: list[int]) -> None:
+                   budget: list[int], seen: dict[int, str]) -> None:
     """Set `locals` on the script frames of `error["traceback"]`, innermost first, within budget."""
     raw = _raw_frames(exc.__traceback__)
     matched: list[tuple[dict[str, Any], FrameType]] = []
@@ -114,7 +121,7 @@ def _attach_locals(error: dict[str, Any], exc: BaseException, script_file: str, 
         if budget[0] <= 0:
             break
         budget[0] -= 1
-        f["locals"] = frame_locals(frame, masker)
+        f["locals"] = frame_locals(frame, masker, seen)
 
 
 def _chain(exc: BaseException) -> list[tuple[BaseException, str]]:
@@ -145,14 +152,15 @@ def describe_failure(exc: BaseException, script_file: str, masker: Masker,
     error = describe_exception(exc, script_file, masker)
     values_masker = Masker([*masker.values, *(p for p in passwords if p)])
     budget = [MAX_FRAMES_WITH_LOCALS]
+    seen: dict[int, str] = {}  # the frames are done or paused: a value's repr cannot change meanwhile
     try:
-        _attach_locals(error, exc, script_file, values_masker, budget)
+        _attach_locals(error, exc, script_file, values_masker, budget, seen)
         chain = []
         for behind, relation in _chain(exc):
             entry = describe_exception(behind, script_file, masker)
             entry = {"type": entry["type"], "message": entry["message"], "traceback": entry["traceback"],
                      "relation": relation}
-            _attach_locals(entry, behind, script_file, values_masker, budget)
+            _attach_locals(entry, behind, script_file, values_masker, budget, seen)
             chain.append(entry)
         if chain:
             error["chain"] = chain[::-1]
