@@ -143,3 +143,104 @@ def test_a_failed_run_shows_its_traceback(make_window, project, qtbot):
     assert top.text(0) == "Trace 1: KeyError: 'boom'"
     (text, item), = frames_of(top)
     assert text == "get_user" and item.data(0, FRAME_ROLE) == ("get_user", 2)
+
+
+HELPER_FAILS = '''\
+def normalise(email):
+    local, _, domain = email.partition("@")
+    return local + "@" + domain.lower()[9]
+
+def get_user(email, callback):
+    cleaned = email.strip()
+    return callback(None, {"user_id": normalise(cleaned)})
+'''
+
+CHAINED = '''\
+def to_id(raw):
+    return int(raw)
+
+def get_user(email, callback):
+    raw = email.split("|")[-1]
+    try:
+        to_id(raw)
+    except ValueError as e:
+        raise LookupError("no legacy id") from e
+'''
+
+
+def where(item):
+    """What identifies a frame row (PySide may hand out a new wrapper for the same item)."""
+    return (item.text(0), item.text(1)) if item is not None else None
+
+
+def run_and_wait(window, qtbot, email):
+    panel = window.reproduction.trace_panel
+    with qtbot.waitSignal(window.controller.finished, timeout=30_000):
+        window.controller.run("get_user", {"email": email})
+    qtbot.waitUntil(lambda: bool(panel.traces), timeout=3000)
+    return panel
+
+
+def test_selecting_a_frame_of_a_failed_run_shows_its_variables(make_window, project, qtbot):
+    project.write_script("get_user", HELPER_FAILS)
+    window = make_window(project)
+    panel = run_and_wait(window, qtbot, " Bob@X.io ")
+    assert not panel.variables_box.isHidden()
+    (entry_text, entry), (helper_text, helper) = frames_of(panel.tree.topLevelItem(0))
+    assert (entry_text, helper_text) == ("get_user", "normalise")
+    assert helper.text(2) == 'return local + "@" + domain.lower()[9]'  # each frame with its source line
+    # the frame where it failed is selected at once
+    assert where(panel.tree.currentItem()) == where(helper)
+    assert panel.variable_rows() == [("email", "'Bob@X.io'"), ("local", "'Bob'"), ("_", "'@'"),
+                                     ("domain", "'X.io'")]
+    assert panel.variables_title.text() == "Variables of normalise (get_user.py:3) at the error"
+    panel.tree.scrollToItem(entry)
+    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=panel.tree.visualItemRect(entry).center())
+    assert where(panel.tree.currentItem()) == where(entry)
+    assert panel.variable_rows() == [("email", "' Bob@X.io '"), ("cleaned", "'Bob@X.io'")]
+    assert window.current_doc().editor.current_line() == 7  # and the frame still opens the script there
+    panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
+    assert panel.variable_rows() == []
+
+
+def test_a_chained_failure_shows_two_traces_in_python_order(make_window, project, qtbot):
+    project.write_script("get_user", CHAINED)
+    window = make_window(project)
+    panel = run_and_wait(window, qtbot, "legacy|12x")
+    tree = panel.tree
+    assert len(panel.traces) == 2
+    assert [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())] == [
+        "Trace 1: ValueError: invalid literal for int() with base 10: '12x'",
+        "The above exception was the direct cause of the following exception:",
+        "Trace 2: LookupError: no legacy id",
+    ]
+    first = [(text, item.text(2)) for text, item in frames_of(tree.topLevelItem(0))]
+    assert first == [("get_user", "to_id(raw)"), ("to_id", "return int(raw)")]
+    (_, to_id) = frames_of(tree.topLevelItem(0))[1]
+    tree.setCurrentItem(to_id)
+    assert panel.variable_rows() == [("raw", "'12x'")]
+    assert not tree.topLevelItem(1).flags() & Qt.ItemFlag.ItemIsSelectable  # the separator is not a trace
+
+
+def test_library_frames_of_a_run_say_they_keep_no_variables(qtbot):
+    from app.ui.panels.trace_panel import TracePanel
+
+    panel = TracePanel()
+    qtbot.addWidget(panel)
+    panel.show_run_result({"script": "get_user", "outcome": "error", "error": {
+        "type": "JSONDecodeError", "message": "Expecting value", "traceback": [
+            {"function": "get_user", "file": "/p/scripts/get_user.py", "line": 3, "library": False,
+             "source": "return callback(None, json.loads(payload))", "locals": {"payload": "'{x'"}},
+            {"function": "loads", "file": "/usr/lib/python3.11/json/__init__.py", "line": 346, "library": True,
+             "source": "return _default_decoder.decode(s)"}]}})
+    (_, entry), (_, library) = frames_of(panel.tree.topLevelItem(0))
+    assert where(panel.tree.currentItem()) == where(entry) and panel.variable_rows() == [("payload", "'{x'")]
+    panel.tree.setCurrentItem(library)
+    assert panel.variable_rows() == [] and "Library frame" in panel.variables_title.text()
+
+
+def test_pasted_traces_have_no_variables_table(make_window, project):
+    panel = paste(make_window(project), PYTHON_TRACE)
+    assert panel.variables_box.isHidden()
+    (_, item), = frames_of(panel.tree.topLevelItem(0))
+    assert item.text(2).startswith("row = db.execute(")

@@ -4,11 +4,15 @@ Frames are listed outermost first under their exception. Anonymous frames are hi
 library frames are dimmed and folded under one node, frames in project scripts read like links and
 a click asks the window to open the script at that line. Each suggestion of the trace engine is a
 chip ("Name this function `getUser`") whose Apply asks the window to run the rename fix.
+A failed local run shows its chained exceptions as separate traces in the order Python prints them,
+each frame with its source line; selecting a frame shows its variables as they were at the error
+(the runner child's post-mortem, app/runtime/postmortem.py) in the Variables table beside the frames.
 The parsing is app.domain.traces; this widget only draws its model.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -32,21 +37,56 @@ ANONYMOUS_BG = QColor("#fff3c4")
 LIBRARY_FG = QColor("#8a8a8a")
 LINK_FG = QColor("#1565c0")
 FRAME_ROLE = Qt.ItemDataRole.UserRole  # (script key, line) of a project frame
+LOCALS_ROLE = Qt.ItemDataRole.UserRole + 1  # index into TracePanel.frame_locals (frames of a local run)
+LIBRARY_FRAME = -1  # LOCALS_ROLE of a local run's library frame: shown by name only
 MAX_LOG_BYTES = 64 * 1024 * 1024
+FAILED = ("error", "crashed", "timeout", "invalid")
+RELATION_TEXT = {  # what Python prints between chained tracebacks
+    "cause": "The above exception was the direct cause of the following exception:",
+    "context": "During handling of the above exception, another exception occurred:",
+}
+NO_VARIABLES = "Select a frame of a failed local run to see its variables at the time of the error."
+
+
+@dataclass(slots=True)
+class RunFrame(Frame):
+    """A frame of a local run: `locals` is the post-mortem {name: repr} (None: not captured)."""
+
+    locals: dict[str, str] | None = None
+
+
+@dataclass(slots=True)
+class RunTrace(Trace):
+    """One exception of a local run; `relation` links it to the next trace (`cause` / `context`)."""
+
+    relation: str | None = None
+
+
+def traces_from_run(result: dict, sources: dict[str, str] | None = None) -> list[Trace]:
+    """A failed run's exceptions as Traces, in the order a pasted Python traceback shows them: the
+    chain (earliest first), then the error itself. Empty when the run did not fail."""
+    error = result.get("error")
+    if not isinstance(error, dict) or result.get("outcome") not in FAILED:
+        return []
+    parts = [c for c in error.get("chain") or () if isinstance(c, dict)] + [error]
+    traces: list[Trace] = []
+    for part in parts:
+        frames = [RunFrame(function=f.get("function"), file=f.get("file"), line=f.get("line"), column=None,
+                           anonymous=(f.get("function") or "") in ("<lambda>", ""), library=bool(f.get("library")),
+                           text=f.get("source"), locals=f.get("locals") if isinstance(f.get("locals"), dict) else None)
+                  for f in part.get("traceback") or () if isinstance(f, dict)]
+        trace = RunTrace(PYTHON, str(part.get("type") or ""), str(part.get("message") or ""), frames,
+                         relation=part.get("relation") if part is not error else None)
+        assign_scripts(trace, None, sources)
+        trace.suggestions = suggest(trace)
+        traces.append(trace)
+    return traces
 
 
 def trace_from_run(result: dict, sources: dict[str, str] | None = None) -> Trace | None:
-    """The failed run's error as a Trace (same model as a pasted one), or None when it did not fail."""
-    error = result.get("error")
-    if not error or result.get("outcome") not in ("error", "crashed", "timeout", "invalid"):
-        return None
-    frames = [Frame(function=f.get("function"), file=f.get("file"), line=f.get("line"), column=None,
-                    anonymous=(f.get("function") or "") in ("<lambda>", ""), library=bool(f.get("library")))
-              for f in error.get("traceback") or ()]
-    trace = Trace(PYTHON, str(error.get("type") or ""), str(error.get("message") or ""), frames)
-    assign_scripts(trace, None, sources)
-    trace.suggestions = suggest(trace)
-    return trace
+    """The failed run's error (the last exception of its chain) as a Trace, or None."""
+    traces = traces_from_run(result, sources)
+    return traces[-1] if traces else None
 
 
 class TracePanel(QWidget):
@@ -58,6 +98,7 @@ class TracePanel(QWidget):
         self.project = project
         self.traces: list[Trace] = []
         self.source_label = ""
+        self.frame_locals: list[tuple[str, dict[str, str]]] = []  # (frame title, locals) by LOCALS_ROLE
         self.last_text = ""  # the last pasted / opened text: what Export bundle offers as the trace
         self.setAcceptDrops(True)
 
@@ -75,10 +116,30 @@ class TracePanel(QWidget):
         bar.addWidget(self.summary, 1)
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Frame", "Where"])
+        self.tree.setHeaderLabels(["Frame", "Where", "Source"])
         self.tree.setColumnWidth(0, 320)
+        self.tree.setColumnWidth(1, 260)
         self.tree.itemClicked.connect(self._item_clicked)
         self.tree.itemActivated.connect(self._item_clicked)
+        self.tree.currentItemChanged.connect(self._show_variables)
+
+        self.variables_box = QWidget()
+        self.variables_title = QLabel(NO_VARIABLES)
+        self.variables_title.setWordWrap(True)
+        self.variables = QTreeWidget()
+        self.variables.setHeaderLabels(["Name", "Value"])
+        self.variables.setRootIsDecorated(False)
+        self.variables.setColumnWidth(0, 120)
+        side = QVBoxLayout(self.variables_box)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.variables_title)
+        side.addWidget(self.variables, 1)
+        self.variables_box.hide()  # only local runs have variables
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(self.variables_box)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
 
         self.chips_row = QHBoxLayout()
         self.chips_row.addStretch(1)
@@ -87,7 +148,7 @@ class TracePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
-        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.splitter, 1)
         layout.addLayout(self.chips_row)
 
     # -- input -----------------------------------------------------------------------------------
@@ -128,13 +189,27 @@ class TracePanel(QWidget):
             self.open_file(path)
 
     def show_run_result(self, result: dict) -> bool:
-        """Show a failed local run's traceback (ignored when the run did not fail)."""
-        trace = trace_from_run(result, self._sources())
-        if trace is None:
+        """Show a failed local run's traceback, one trace per chained exception, and select the frame
+        where it failed so its variables show at once (ignored when the run did not fail)."""
+        traces = traces_from_run(result, self._sources())
+        if not traces:
             return False
         self.source_label = f"run of {result.get('script')}"
-        self.set_traces([trace])
+        self.set_traces(traces)
+        self._select_failing_frame()
         return True
+
+    def _select_failing_frame(self) -> None:
+        """The innermost frame with variables of the last trace (where the reported error came from)."""
+        for i in range(self.tree.topLevelItemCount() - 1, -1, -1):
+            top = self.tree.topLevelItem(i)
+            for item in reversed(_frame_items(top)):
+                index = item.data(0, LOCALS_ROLE)
+                if isinstance(index, int) and index >= 0:  # a script frame with variables
+                    self.tree.setCurrentItem(item)
+                    return
+            if top.childCount():
+                return
 
     def clear(self) -> None:
         self.set_traces([])
@@ -156,6 +231,7 @@ class TracePanel(QWidget):
     # -- drawing ---------------------------------------------------------------------------------
     def set_traces(self, traces: list[Trace]) -> None:
         self.traces = traces
+        self.frame_locals = []
         self.tree.clear()
         for n, trace in enumerate(traces, start=1):
             head = f"{trace.exception_type}: {trace.message}" if trace.message else trace.exception_type
@@ -164,6 +240,14 @@ class TracePanel(QWidget):
             self.tree.addTopLevelItem(top)
             self._add_frames(top, trace)
             top.setExpanded(True)
+            relation = RELATION_TEXT.get(getattr(trace, "relation", None) or "")
+            if relation and n < len(traces):
+                top.setToolTip(0, relation)
+                separator = _separator(relation)
+                self.tree.addTopLevelItem(separator)
+                separator.setFirstColumnSpanned(True)  # only works once the item is in the tree
+        self.variables_box.setVisible(bool(self.frame_locals))
+        self._show_variables(None)
         if traces:
             self.summary.setText(f"{len(traces)} trace(s) from {self.source_label}")
         else:
@@ -188,9 +272,17 @@ class TracePanel(QWidget):
     def _frame_item(self, frame: Frame) -> QTreeWidgetItem:
         where = (frame.file or "?") + (f":{frame.line}" if frame.line is not None else "")
         name = frame.function or "<anonymous>"
-        item = QTreeWidgetItem([name + ("  (anonymous)" if frame.anonymous else ""), where])
+        quoted = (frame.text if frame.text is not None else frame.source or "").strip()
+        item = QTreeWidgetItem([name + ("  (anonymous)" if frame.anonymous else ""), where, quoted])
         if frame.source is not None or frame.text is not None:
             item.setToolTip(0, (frame.source if frame.source is not None else frame.text or "").strip())
+            item.setToolTip(2, quoted)
+        if isinstance(frame, RunFrame):
+            if frame.library:
+                item.setData(0, LOCALS_ROLE, LIBRARY_FRAME)
+            elif frame.locals is not None:
+                item.setData(0, LOCALS_ROLE, len(self.frame_locals))
+                self.frame_locals.append((f"{name} ({Path(frame.file or '?').name}:{frame.line})", frame.locals))
         if frame.library:
             for col in (0, 1):
                 item.setForeground(col, QBrush(LIBRARY_FG))
@@ -216,6 +308,27 @@ class TracePanel(QWidget):
         if target:
             self.open_location.emit(target[0], target[1])
 
+    def _show_variables(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None = None) -> None:
+        """Fill the Variables table with the selected frame's post-mortem locals."""
+        self.variables.clear()
+        index = item.data(0, LOCALS_ROLE) if item is not None else None
+        if index is None or not 0 <= index < len(self.frame_locals):
+            self.variables_title.setText("Library frame: only script frames keep their variables."
+                                         if index == LIBRARY_FRAME else NO_VARIABLES)
+            return
+        title, variables = self.frame_locals[index]
+        self.variables_title.setText(f"Variables of {title} at the error" if variables
+                                     else f"{title}: no variables")
+        for name, value in variables.items():
+            row = QTreeWidgetItem([str(name), str(value)])
+            row.setToolTip(1, str(value))
+            self.variables.addTopLevelItem(row)
+
+    def variable_rows(self) -> list[tuple[str, str]]:
+        """(name, value) rows of the Variables table, as shown."""
+        return [(self.variables.topLevelItem(i).text(0), self.variables.topLevelItem(i).text(1))
+                for i in range(self.variables.topLevelItemCount())]
+
     def _set_chips(self, suggestions: list) -> None:
         for label, _button in self.chips:
             label.parentWidget().deleteLater()
@@ -239,3 +352,26 @@ class TracePanel(QWidget):
             row.addWidget(button)
             self.chips_row.insertWidget(self.chips_row.count() - 1, chip)
             self.chips.append((label, button))
+
+
+def _separator(text: str) -> QTreeWidgetItem:
+    """The line Python prints between two chained tracebacks: not a trace, not selectable."""
+    item = QTreeWidgetItem([text, ""])
+    item.setFlags(Qt.ItemFlag.NoItemFlags)
+    font = QFont(item.font(0))
+    font.setItalic(True)
+    item.setFont(0, font)
+    item.setForeground(0, QBrush(LIBRARY_FG))
+    return item
+
+
+def _frame_items(top: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    """The frame items under a trace item, library folds opened, outermost first."""
+    out = []
+    for i in range(top.childCount()):
+        child = top.child(i)
+        if child.childCount():
+            out.extend(child.child(j) for j in range(child.childCount()))
+        else:
+            out.append(child)
+    return out
