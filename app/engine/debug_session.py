@@ -379,9 +379,15 @@ class DebugSession:
         """{expr, name, type, repr, id} or {expr, error}."""
         return self._request({"cmd": "evaluate", "expr": expr, "frame": frame})
 
-    def complete(self, text: str, frame: int = 0) -> list[str]:
-        """Completions of a name or dotted path over the frame's live names (for the debug console)."""
-        return self._request({"cmd": "complete", "text": text, "frame": frame})
+    def complete(self, text: str, frame: int = 0, timeout: float | None = None) -> dict[str, Any]:
+        """The debug console's completions of `text` (the input up to the cursor) over the frame's
+        live names: `{"engine": "jedi" | "rlcompleter", "items": [{"name", "type", "signature", "doc",
+        "prefix_len"}]}`; jedi gets `timeout` seconds in the child (default ~1 s) before rlcompleter
+        answers instead."""
+        command: dict[str, Any] = {"cmd": "complete", "text": text, "frame": frame}
+        if timeout is not None:
+            command["timeout"] = timeout
+        return self._request(command)
 
     def watches(self, exprs: Iterable[str], frame: int = 0) -> list[dict[str, Any]]:
         return self._request({"cmd": "watches", "exprs": list(exprs), "frame": frame})

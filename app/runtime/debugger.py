@@ -11,7 +11,8 @@ caller, on the line of the call, right after the call returned; call/return even
 themselves. An `await`/`yield` suspension is not a return: stepping over it waits for the same
 coroutine to resume.
 
-While paused the child answers inline requests (`frame_vars`, `expand`, `evaluate`, `watches`) on
+While paused the child answers inline requests (`frame_vars`, `expand`, `evaluate`, `watches`,
+`complete` — the debug console's jedi completion, see `app.runtime.debug_completion`) on
 the same channel and resumes on `continue | step_over | step_into | step_out | run_to_cursor |
 stop`. Each resume command may carry the full breakpoint set and the watch expressions, so the
 child keeps no state the parent has to remember to resend. Every repr that leaves is capped and
@@ -44,7 +45,6 @@ REPR_CAP = 300  # characters of one value's repr
 CHILDREN_CAP = 200  # children listed when an object is expanded
 RESUME_COMMANDS = frozenset({"continue", "step_over", "step_into", "step_out", "run_to_cursor", "stop"})
 INLINE_COMMANDS = frozenset({"frame_vars", "expand", "evaluate", "watches", "complete"})
-MAX_COMPLETIONS = 200
 REASONS = ("breakpoint", "step", "exception")
 _YIELD = dis.opmap["YIELD_VALUE"]
 _HIT = re.compile(r"^\s*(==|>=|>|%)?\s*(\d+)\s*$")
@@ -493,7 +493,9 @@ class Debugger(bdb.Bdb):
         elif name == "evaluate":
             reply["value"] = self.evaluate(str(command.get("expr", "")), index)
         elif name == "complete":
-            reply["value"] = self.complete(str(command.get("text", "")), index)
+            timeout = command.get("timeout")
+            reply["value"] = self.complete(str(command.get("text", "")), index,
+                                           float(timeout) if isinstance(timeout, int | float) else None)
         else:
             reply["value"] = self._watches([str(w) for w in command.get("exprs") or ()], index)
         return reply
@@ -541,22 +543,14 @@ class Debugger(bdb.Bdb):
             return {"expr": expr, "error": f"{type(e).__name__}: {self.masker.text(str(e))}"}
         return {"expr": expr, **self.describe_value(expr, value)}
 
-    def complete(self, text: str, index: int) -> list[str]:
-        """Completions of `text` (a name or dotted path) over the live names of frame `index`."""
-        import rlcompleter
+    def complete(self, text: str, index: int, timeout: float | None = None) -> dict[str, Any]:
+        """Completions of `text` (the console input up to the cursor) over the live names of frame
+        `index`: jedi, bounded in time, with rlcompleter as the fallback (`app.runtime.debug_completion`)."""
+        from app.runtime import debug_completion
 
         frame = self._frames[index]
-        completer = rlcompleter.Completer({**frame.f_globals, **frame.f_locals})
-        out: list[str] = []
-        try:
-            while len(out) < MAX_COMPLETIONS:
-                match = completer.complete(text, len(out))
-                if match is None:
-                    break
-                out.append(match)
-        except Exception:  # noqa: BLE001 - a property that raises while completing: no more matches
-            pass
-        return out
+        return debug_completion.complete(text, frame.f_globals, frame.f_locals, self.masker,
+                                         debug_completion.TIMEOUT_S if timeout is None else timeout)
 
     def _watches(self, exprs: list[str], index: int) -> list[dict[str, Any]]:
         return [self.evaluate(e, index) for e in exprs] if self._frames else []

@@ -444,5 +444,6 @@ def test_console_completion_over_live_names_and_attributes(tmp_path):
               {"cmd": "complete", "req": 2, "text": "box.in", "frame": 0}]
     driver, _ = debug(tmp_path, source, "entry", (1,), [], inline, breakpoints=[7])
     replies = {r["req"]: r["value"] for r in driver.replies}
-    assert "box" in replies[1] and "bool(" in replies[1]
-    assert replies[2] == ["box.inner"]
+    assert {"box", "bool"} <= {i["name"] for i in replies[1]["items"]}
+    assert [i["name"] for i in replies[2]["items"]] == ["inner"]
+    assert replies[2]["items"][0]["prefix_len"] == 2  # "in" is replaced by "inner"
