@@ -65,7 +65,7 @@ class DebugController(QObject):
     expanded = Signal(int, object)  # object id, its children
     evaluated = Signal(object)  # {expr, repr | error}
     watches_changed = Signal(object)  # [{expr, repr | error}]
-    completions = Signal(object)  # [str] for the debug console
+    completions = Signal(object)  # {text, engine, items: [{name, type, signature, doc, prefix_len}]}
     message = Signal(str)
 
     def __init__(self, window: MainWindow):
@@ -80,6 +80,7 @@ class DebugController(QObject):
         self.watches: list[str] = []
         self.step_into_libraries = False
         self.break_on_callback_error = False
+        self.completion_timeout: float | None = None  # jedi's budget in the child; None: its default (~1 s)
         self.breakpoints: dict[str, dict[int, LineBreakpoint]] = load_breakpoints(self.project)
         self._worker = _Worker()
         self.actions: dict[str, QAction] = {}
@@ -296,9 +297,13 @@ class DebugController(QObject):
         self._worker.submit(lambda: session.evaluate(expr, frame), self.evaluated.emit, self._inline_failed)
 
     def complete(self, text: str) -> None:
+        """The debug console's completions of `text` (its input up to the cursor), answered as
+        `completions` with the asked text added, so the console can drop an answer it outgrew."""
         if self.state == "paused":
             session, frame = self.session, self.frame
-            self._worker.submit(lambda: session.complete(text, frame), self.completions.emit, self._inline_failed)
+            timeout = self.completion_timeout
+            self._worker.submit(lambda: session.complete(text, frame, timeout),
+                                lambda value: self.completions.emit({**value, "text": text}), self._inline_failed)
 
     def add_watch(self, expr: str) -> None:
         if expr not in self.watches:

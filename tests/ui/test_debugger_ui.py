@@ -213,3 +213,57 @@ def test_breakpoints_come_back_when_a_script_is_reopened(make_window, project, q
     assert window.docs["login"].editor.breakpoints == {6}
     window.docs["login"].editor.breakpoint_clicked.emit(6)  # the reopened editor's gutter works too
     assert window.docs["login"].editor.breakpoints == set()
+
+
+CONSOLE_LOGIN = '''\
+class Account:
+    def __init__(self, email):
+        self.email = email
+        self.logins = 0
+
+def login(email, password, callback):
+    row = {"email": email, "id": 7}
+    account = Account(email)
+    return callback(None, {"user_id": f"legacy|{row['id']}", "email": account.email})
+'''
+
+
+def test_console_tab_and_ctrl_space_complete_live_objects_in_a_popup(make_window, project, qtbot):
+    window = _window(make_window, project)
+    window.docs["login"].set_text(CONSOLE_LOGIN, modified=True)
+    editor, debugger = _start(window, qtbot, line=9)
+    debugger.completion_timeout = 60  # a cold jedi on a loaded machine still answers itself
+    console = debugger.panels["Debug console"]
+    box = console.input
+
+    qtbot.keyClicks(box, 'row["')
+    qtbot.keyClick(box, Qt.Key.Key_Tab)  # the live dict's keys, from jedi in the paused child
+    qtbot.waitUntil(console.popup_visible, timeout=TIMEOUT)
+    assert console.engine == "jedi"
+    assert console.completion_names() == ['"email"', '"id"']
+    assert [console.popup.list.item(r).text() for r in range(2)] == ['s  "email"', 's  "id"']  # type marks
+    qtbot.keyClick(box, Qt.Key.Key_Down)
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # inserts the selected key; the popup closes
+    assert box.text() == 'row["id"' and not console.popup_visible()
+    qtbot.keyClicks(box, "]")
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # now Return evaluates
+    qtbot.waitUntil(lambda: console.output.toPlainText().endswith("7"), timeout=TIMEOUT)
+
+    qtbot.keyClicks(box, "account.")
+    qtbot.keyClick(box, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Space too
+    qtbot.waitUntil(console.popup_visible, timeout=TIMEOUT)
+    assert {"email", "logins"} <= set(console.completion_names())
+    qtbot.keyClicks(box, "lo")  # typing narrows the list
+    assert console.completion_names() == ["logins"]
+    assert "int" in console.popup.doc.toPlainText()  # the selected item's doc beside the list
+    qtbot.keyClick(box, Qt.Key.Key_Tab)
+    assert box.text() == "account.logins" and not console.popup_visible()
+
+    box.setText("account.")
+    qtbot.keyClick(box, Qt.Key.Key_Tab)
+    qtbot.waitUntil(console.popup_visible, timeout=TIMEOUT)
+    qtbot.keyClick(box, Qt.Key.Key_Escape)  # closes without inserting
+    assert box.text() == "account." and not console.popup_visible()
+    _press(qtbot, editor, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
+    assert window.run_panel.last_result["result"]["user_id"] == "legacy|7"

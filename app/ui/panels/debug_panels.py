@@ -1,14 +1,15 @@
 """The debugger's panels: call stack, variables, watches and the debug console.
 
 Views only: they show what the `DebugController` reports and ask it for more (a frame's
-variables, an object's children, an expression's value); the answers arrive as its signals.
+variables, an object's children, an expression's value, the console's completions); the answers
+arrive as its signals. The console's completion popup is the editor's (`CompletionPopup`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QStringListModel, Qt
 from PySide6.QtWidgets import (
     QCompleter,
     QHBoxLayout,
@@ -168,9 +169,13 @@ class WatchesPanel(QWidget):
 
 
 class DebugConsole(QWidget):
-    """Evaluate an expression (or run a statement) in the selected frame while paused; the input
-    completes the selected frame's live names and the injected runtime names as you type, and
-    Tab asks the paused script for the completions of a name or dotted path (`row.` → its attributes)."""
+    """Evaluate an expression (or run a statement) in the selected frame while paused.
+
+    The input offers the selected frame's live names and the injected runtime names as you type;
+    Tab or Ctrl+Space asks the paused script for jedi's completions of what is before the cursor
+    (`row.`, `row["`, `user.na`, `configuration["`) over its live objects: one match is inserted,
+    several open a popup like the editor's (type marks, the selected item's signature and doc;
+    Up/Down, Enter or Tab inserts, Escape closes, typing narrows it)."""
 
     def __init__(self, controller: DebugController, parent: QWidget | None = None):
         super().__init__(parent)
@@ -178,13 +183,17 @@ class DebugConsole(QWidget):
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.input = QLineEdit()
-        self.input.setPlaceholderText("Evaluate in the selected frame (while paused)")
+        self.input.setPlaceholderText("Evaluate in the selected frame (while paused); Tab completes")
         self.input.returnPressed.connect(self._evaluate)
         self.names = QStringListModel(self)
         completer = QCompleter(self.names, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseSensitive)
         self.input.setCompleter(completer)
         self.input.installEventFilter(self)
+        self.input.textEdited.connect(self._refilter)
+        self.popup: Any = None  # the editor's CompletionPopup, built by the first answer (jedi-free start-up)
+        self.engine = ""  # which completer gave the last answer: "jedi" | "rlcompleter"
+        self._start = 0  # input position where the completed word starts
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.output, 1)
@@ -192,20 +201,104 @@ class DebugConsole(QWidget):
         controller.evaluated.connect(self._show)
         controller.variables_ready.connect(self._live_names)
         controller.completions.connect(self._completions)
+        controller.state_changed.connect(lambda state: self._hide_popup() if state != "paused" else None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self.input and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab:
-            self.controller.complete(self.input.text())
-            return True
+        if watched is self.input and event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if self.popup_visible():
+                moves = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_PageUp: -8, Qt.Key.Key_PageDown: 8}
+                if key in moves:
+                    self.popup.move(moves[key])
+                    return True
+                if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab):
+                    self._accept()
+                    return True
+                if key == Qt.Key.Key_Escape:
+                    self._hide_popup()
+                    return True
+            ctrl_space = key == Qt.Key.Key_Space and bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+            if key == Qt.Key.Key_Tab or ctrl_space:
+                self.controller.complete(self.input.text()[: self.input.cursorPosition()])
+                return True
+        if watched is self.input and event.type() == QEvent.Type.FocusOut:
+            self._hide_popup()
         return super().eventFilter(watched, event)
 
-    def _completions(self, matches: list[str]) -> None:
-        if len(matches) == 1:
-            self.input.setText(matches[0].rstrip("("))
-        elif matches:
-            self.names.setStringList(matches)
-            self.input.completer().setCompletionPrefix(self.input.text())
-            self.input.completer().complete()
+    def popup_visible(self) -> bool:
+        return self.popup is not None and self.popup.isVisible()
+
+    def _hide_popup(self) -> None:
+        if self.popup is not None:
+            self.popup.hide()
+
+    def _completions(self, reply: dict) -> None:
+        from app.engine.completion import Completion
+        from app.ui.editor.completion import CompletionPopup
+
+        asked = str(reply.get("text", ""))
+        before = self.input.text()[: self.input.cursorPosition()]
+        if not before.startswith(asked):
+            return  # the input changed under the answer: it no longer applies
+        items = [Completion(str(i.get("name", "")), str(i.get("type") or ""), str(i.get("signature") or ""),
+                            str(i.get("doc") or ""), int(i.get("prefix_len") or 0))
+                 for i in reply.get("items") or () if isinstance(i, dict) and i.get("name")]
+        self.engine = str(reply.get("engine", ""))
+        if not items:
+            self._hide_popup()
+            return
+        self._start = max(0, len(asked) - items[0].prefix_len)
+        if len(items) == 1 and before == asked:
+            self._insert(items[0].name)
+            return
+        if self.popup is None:
+            self.popup = CompletionPopup(self)
+            self.popup.list.currentRowChanged.connect(self._row_changed)
+            self.popup.list.itemClicked.connect(lambda *_: self._accept())
+        self.popup.set_items(items)
+        if self.popup.filter(before[self._start:]) == 0:
+            self.popup.hide()
+            return
+        self.input.completer().popup().hide()
+        window = self.window()
+        if self.popup.parentWidget() is not window:
+            self.popup.setParent(window)  # room above the console, over the window
+        anchor = QRect(self.input.mapTo(window, QPoint(0, 0)), self.input.size())
+        self.popup.place(anchor, window.rect())
+        self.popup.show()
+        self.popup.raise_()
+        self._row_changed(self.popup.list.currentRow())
+
+    def _refilter(self, text: str) -> None:
+        if self.popup_visible():
+            cursor = self.input.cursorPosition()
+            if cursor < self._start or self.popup.filter(text[self._start:cursor]) == 0:
+                self.popup.hide()
+
+    def _row_changed(self, _row: int) -> None:
+        index = self.popup.current_index()
+        self.popup.show_doc(self.popup.items[index] if index is not None else None)
+
+    def _accept(self) -> None:
+        index = self.popup.current_index()
+        self.popup.hide()
+        if index is not None:
+            self._insert(self.popup.items[index].name)
+
+    def _insert(self, name: str) -> None:
+        """Replace the word being completed (from its start to the cursor) with `name`."""
+        text, cursor = self.input.text(), self.input.cursorPosition()
+        start = min(self._start, cursor)
+        self.input.setText(text[:start] + name + text[cursor:])
+        self.input.setCursorPosition(start + len(name))
+
+    def completion_names(self) -> list[str]:
+        """The names the popup shows now ([] when it is closed)."""
+        if not self.popup_visible():
+            return []
+        rows = range(self.popup.list.count())
+        return [self.popup.items[self.popup.list.item(r).data(Qt.ItemDataRole.UserRole)].name
+                for r in rows if not self.popup.list.item(r).isHidden()]
 
     def _live_names(self, variables: list[dict]) -> None:
         from app.runtime.api import INJECTED_NAMES
