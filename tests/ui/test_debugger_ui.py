@@ -264,6 +264,16 @@ def test_console_tab_and_ctrl_space_complete_live_objects_in_a_popup(make_window
     qtbot.waitUntil(console.popup_visible, timeout=TIMEOUT)
     qtbot.keyClick(box, Qt.Key.Key_Escape)  # closes without inserting
     assert box.text() == "account." and not console.popup_visible()
+
+    box.setText("")
+    qtbot.keyClicks(box, "ro")
+    qtbot.keyClick(box, Qt.Key.Key_Tab)
+    qtbot.waitUntil(console.popup_visible, timeout=TIMEOUT)
+    assert {"round", "row"} <= set(console.completion_names())
+    qtbot.keyClicks(box, "w")  # the as-you-type name list stays out of the way while the popup is open
+    assert console.completion_names() == ["row"] and box.completer() is None
+    qtbot.keyClick(box, Qt.Key.Key_Tab)
+    assert box.text() == "row" and box.completer() is not None
     _press(qtbot, editor, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
     assert window.run_panel.last_result["result"]["user_id"] == "legacy|7"

@@ -186,9 +186,9 @@ class DebugConsole(QWidget):
         self.input.setPlaceholderText("Evaluate in the selected frame (while paused); Tab completes")
         self.input.returnPressed.connect(self._evaluate)
         self.names = QStringListModel(self)
-        completer = QCompleter(self.names, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseSensitive)
-        self.input.setCompleter(completer)
+        self._names_completer = QCompleter(self.names, self)
+        self._names_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseSensitive)
+        self.input.setCompleter(self._names_completer)
         self.input.installEventFilter(self)
         self.input.textEdited.connect(self._refilter)
         self.popup: Any = None  # the editor's CompletionPopup, built by the first answer (jedi-free start-up)
@@ -231,6 +231,8 @@ class DebugConsole(QWidget):
     def _hide_popup(self) -> None:
         if self.popup is not None:
             self.popup.hide()
+        if self.input.completer() is None:
+            self.input.setCompleter(self._names_completer)  # names as you type again
 
     def _completions(self, reply: dict) -> None:
         from app.engine.completion import Completion
@@ -257,9 +259,10 @@ class DebugConsole(QWidget):
             self.popup.list.itemClicked.connect(lambda *_: self._accept())
         self.popup.set_items(items)
         if self.popup.filter(before[self._start:]) == 0:
-            self.popup.hide()
+            self._hide_popup()
             return
-        self.input.completer().popup().hide()
+        self._names_completer.popup().hide()
+        self.input.setCompleter(None)  # one popup at a time: the as-you-type names wait until it closes
         window = self.window()
         if self.popup.parentWidget() is not window:
             self.popup.setParent(window)  # room above the console, over the window
@@ -273,7 +276,7 @@ class DebugConsole(QWidget):
         if self.popup_visible():
             cursor = self.input.cursorPosition()
             if cursor < self._start or self.popup.filter(text[self._start:cursor]) == 0:
-                self.popup.hide()
+                self._hide_popup()
 
     def _row_changed(self, _row: int) -> None:
         index = self.popup.current_index()
@@ -281,7 +284,7 @@ class DebugConsole(QWidget):
 
     def _accept(self) -> None:
         index = self.popup.current_index()
-        self.popup.hide()
+        self._hide_popup()
         if index is not None:
             self._insert(self.popup.items[index].name)
 
