@@ -23,7 +23,6 @@ out as well.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Mapping
@@ -93,8 +92,6 @@ def _jedi_items(text: str, namespaces: list[dict[str, Any]]) -> list[dict[str, A
     import jedi
 
     jedi.settings.allow_unsafe_interpreter_executions = False  # never run the script's properties
-    if cache := os.environ.get("CUSTOMDB_CACHE_DIR"):
-        jedi.settings.cache_directory = os.path.join(cache, "jedi-console")
     found = jedi.Interpreter(text, namespaces=namespaces).complete()
     items = []
     for i, c in enumerate(found[:MAX_ITEMS]):
