@@ -27,16 +27,13 @@ from app.domain.findings import Finding
 from app.domain.project import Project, ProjectError, load_project
 from app.domain.scripts import SCRIPT_KINDS
 from app.ui import recovery
-from app.ui.debug_controller import install_debugger
 from app.ui.documents import ScriptDocument
 from app.ui.panels.findings_panel import FindingsPanel
-from app.ui.panels.flow_panel import install_flow_tools
 from app.ui.panels.output_panel import OutputPanel
 from app.ui.panels.run_panel import RunPanel
 from app.ui.panels.schema_panel import SchemaPanel
 from app.ui.panels.sql_panel import SqlPanel
 from app.ui.project_tree import ProjectTree
-from app.ui.reproduction import install_reproduction
 from app.ui.run_controller import RunController, create_runner
 from app.ui.urls import display_url, needs_password
 from app.ui.workers import relay, run_in_background
@@ -65,19 +62,37 @@ def recent_projects() -> list[str]:
 
 
 class _FirstPaintHook(QObject):
-    """Runs `fn` once, just after the watched widget's first paint. Start-up work on threads
-    (runner warm-up, lint of every script) competes for the GIL, so it waits for the window."""
+    """Runs each `(delay_ms, fn)` once, that long after the watched widget's first paint. Start-up
+    work on threads (runner warm-up, lint of every script) competes for the GIL, and docks that are
+    not on screen cost time, so they wait for the window."""
 
-    def __init__(self, fn, parent: QObject):
+    def __init__(self, parent: QObject, *steps: tuple[int, object]):
         super().__init__(parent)
-        self._fn = fn
+        self._steps = steps
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.Paint and self._fn is not None:
-            fn, self._fn = self._fn, None
+        if event.type() == QEvent.Type.Paint and self._steps:
+            steps, self._steps = self._steps, ()
             obj.removeEventFilter(self)
-            QTimer.singleShot(50, self.parent(), fn)
+            for delay, fn in steps:
+                QTimer.singleShot(delay, self.parent(), fn)
         return False
+
+
+class _Docks(dict):
+    """The window's docks by title. Asking for one that is built after the first paint (Flow,
+    Traces, the debugger's) builds those first, so callers never see them missing."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__()
+        self._window = window
+
+    def __missing__(self, title: str) -> QDockWidget:
+        if self._window._deferred is None:
+            self._window.install_deferred()
+            if title in self:
+                return self[title]
+        raise KeyError(title)
 
 
 class MainWindow(QMainWindow):
@@ -91,6 +106,8 @@ class MainWindow(QMainWindow):
         self.docs: dict[str, ScriptDocument] = {}
         self._runtime_findings: dict[str, list[Finding]] = {}
         self._static_findings: dict[str, list[Finding]] = {}
+        self._deferred: dict[str, object] | None = None  # install_deferred(): after the first paint
+        self._saved_state = None  # the dock layout read at start-up, applied again to the late docks
         self.setWindowTitle(f"Custom DB Studio — {project.name}[*]")
         self.setObjectName("MainWindow")
         self.setDockNestingEnabled(True)
@@ -120,6 +137,7 @@ class MainWindow(QMainWindow):
         central_layout.setSpacing(0)
         central_layout.addWidget(self.keychain_banner)
         central_layout.addWidget(splitter, 1)
+        self.banner_column = central_layout  # banners go above the editors (reproduction adds one)
         self.setCentralWidget(central)
 
         self.run_panel = RunPanel(project, self.controller)
@@ -129,7 +147,7 @@ class MainWindow(QMainWindow):
         self.sql_panel = SqlPanel()
         self.findings_panel = FindingsPanel()
         self.schema_panel = SchemaPanel(self.database_url)
-        self.docks: dict[str, QDockWidget] = {}
+        self.docks: dict[str, QDockWidget] = _Docks(self)
         self._add_dock("Run", self.run_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Output", self.output_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._add_dock("SQL", self.sql_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -152,9 +170,6 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
-        self.debugger = install_debugger(self)  # Debug menu, F5/F9/F10/F11, debugger docks
-        self.flows = install_flow_tools(self)  # Flow dock, Run → Rehearse migration… (issue 8)
-        self.reproduction = install_reproduction(self)  # traces dock, bundles, restricted banner, Reproduce
         self.run_panel.commit_box.toggled.connect(self._commit_changed)
 
         self.watcher = QFileSystemWatcher(self)
@@ -172,8 +187,54 @@ class MainWindow(QMainWindow):
             self.open_script(first)
         add_recent(project.root)
         MainWindow.open_windows.append(self)
-        self._first_paint = _FirstPaintHook(self._after_first_paint, self)
+        self._first_paint = _FirstPaintHook(self, (0, self.install_deferred), (50, self._after_first_paint))
         (self.current_doc().editor.viewport() if self.current_doc() else self).installEventFilter(self._first_paint)
+
+    # -- panels built after the first paint -----------------------------------------------------
+    def install_deferred(self) -> None:
+        """Build what is not on screen at start-up: the Debug menu and the debugger's docks, the Flow
+        dock, the traces/Reproduce docks with bundles and the restricted-mode banner. Runs right
+        after the first paint, or earlier when something asks for them (`debugger`, `flows`,
+        `reproduction`, `docks[title]`); their modules are imported only here."""
+        if self._deferred is not None:
+            return
+        self._deferred = {}
+        before = set(self.docks)
+        from app.ui.debug_controller import install_debugger
+        from app.ui.panels.flow_panel import install_flow_tools
+        from app.ui.reproduction import install_reproduction
+
+        self._deferred["debugger"] = install_debugger(self)  # Debug menu, F5/F9/F10/F11, debugger docks
+        self._deferred["flows"] = install_flow_tools(self)  # Flow dock, Run → Rehearse migration…
+        self._deferred["reproduction"] = install_reproduction(self)  # traces, bundles, banner, Reproduce
+        for title, dock in self.docks.items():  # docks added to a shown window show one turn later: now
+            if title not in before and not dock.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide):
+                dock.show()
+        if self._saved_state is not None:  # again, now that every dock exists: the late ones go back too
+            self.restoreState(self._saved_state)
+
+    @property
+    def panels_installed(self) -> bool:
+        """True once `install_deferred` has run (the Debug menu's shortcuts work from then on)."""
+        return self._deferred is not None
+
+    @property
+    def debugger(self):
+        """The window's `DebugController` (built on first use if the first paint has not come yet)."""
+        self.install_deferred()
+        return self._deferred.get("debugger")
+
+    @property
+    def flows(self):
+        """The window's `FlowPanel`."""
+        self.install_deferred()
+        return self._deferred.get("flows")
+
+    @property
+    def reproduction(self):
+        """The window's `Reproduction` (trace viewer, bundles, restricted-mode banner, Reproduce)."""
+        self.install_deferred()
+        return self._deferred.get("reproduction")
 
     # -- construction helpers ------------------------------------------------------------------
     def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
@@ -253,7 +314,7 @@ class MainWindow(QMainWindow):
     def _restore_layout(self) -> None:
         settings = QSettings()
         geometry = settings.value("window/geometry")
-        state = settings.value("window/state")
+        state = self._saved_state = settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
@@ -267,6 +328,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["Run"]], [max(380, self.width() // 3)], Qt.Orientation.Horizontal)
 
     def save_layout(self) -> None:
+        self.install_deferred()  # the saved state must place every dock, even on a very quick close
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())

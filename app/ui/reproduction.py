@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -101,14 +100,10 @@ class Reproduction(QObject):
     # -- building --------------------------------------------------------------------------------
     def install(self) -> None:
         w = self.window
-        central = w.takeCentralWidget()  # keep it: setCentralWidget would delete it
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.banner)
-        column.addWidget(central, 1)
-        w.setCentralWidget(holder)
+        # Into the window's banner column: this runs after the first paint, and re-parenting the
+        # central widget then would drop the editor's focus and repaint everything.
+        w.banner_column.insertWidget(0, self.banner)
+        self.banner.refresh()  # re-parenting hid it: shown again when the project is restricted
 
         w._add_dock("Traces", self.trace_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         w._add_dock("Reproduce", self.reproduce_panel, Qt.DockWidgetArea.BottomDockWidgetArea)

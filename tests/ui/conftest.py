@@ -84,6 +84,9 @@ def make_window(qtbot):
         qtbot.waitExposed(window)
         window.activateWindow()  # menu shortcuts (Ctrl+S...) need the active window
         qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+        # the Debug menu, Flow and traces docks are built just after the first paint (start-up speed);
+        # a user never presses F9 within those milliseconds, a test would
+        qtbot.waitUntil(lambda: window.panels_installed, timeout=5000)
         windows.append(window)
         return window
 

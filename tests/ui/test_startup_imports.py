@@ -27,3 +27,68 @@ def test_importing_the_gui_and_building_the_window_stays_light(project_dir, tmp_
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+LATE = ("app.ui.debug_controller", "app.ui.panels.debug_panels", "app.ui.panels.flow_panel", "app.ui.reproduction",
+        "app.ui.panels.trace_panel", "app.domain.traces", "app.engine.managed_store")
+
+
+def test_panels_not_on_screen_are_built_right_after_the_first_paint(project_dir, tmp_path):
+    """Debugger, Flow and traces/Reproduce are neither imported nor built before the first paint;
+    right after it their docks, menus and shortcuts exist."""
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from app.domain.project import load_project\n"
+        "from app.ui.main_window import MainWindow\n"
+        f"window = MainWindow(load_project({str(project_dir)!r}))\n"
+        "window.show()\n"
+        f"print(sorted(m for m in {LATE!r} if m in sys.modules), sorted(window.docks))\n"
+        "for _ in range(200):\n"
+        "    app.processEvents()\n"
+        "    if window.panels_installed:\n"
+        "        break\n"
+        f"print(sorted(m for m in {LATE!r} if m not in sys.modules))\n"
+        "menus = [a.text() for a in window.menuBar().actions()]\n"
+        "print(sorted(window.docks), '&Debug' in menus, window.docks['Flow'].widget() is window.flows)\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CUSTOMDB_DATA_DIR=str(tmp_path / "data"))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    before, after, docks = out.stdout.strip().splitlines()[-3:]
+    assert before == "[] ['Findings', 'Output', 'Run', 'SQL', 'Schema']"
+    assert after == "[]"
+    assert docks == ("['Call stack', 'Debug console', 'Findings', 'Flow', 'Output', 'Reproduce', 'Run', 'SQL', "
+                     "'Schema', 'Traces', 'Variables', 'Watches'] True True")
+
+
+def test_late_docks_go_back_where_the_user_left_them(make_window, project, qtbot):
+    from PySide6.QtCore import Qt
+
+    from app.domain.project import load_project
+
+    window = make_window(project)
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, window.docks["Flow"])
+    window.docks["Reproduce"].show()  # hidden by default when the project has no repro/
+    window.docks["Variables"].show()
+    assert window.close()
+    again = make_window(load_project(project.root))  # waits until the late docks are built
+    assert again.dockWidgetArea(again.docks["Flow"]) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert again.docks["Reproduce"].isVisible()
+    assert again.docks["Variables"].isVisible()
+    assert not again.docks["Watches"].isVisible()  # the debugger's other docks stay hidden
+
+
+def test_asking_for_a_late_panel_before_the_first_paint_builds_it(project):
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(project)  # never shown: no paint
+    try:
+        assert not window.panels_installed
+        assert window.docks["Traces"].widget() is window.reproduction.trace_panel
+        window.debugger.toggle_breakpoint("login", 2)
+        assert window.docs["login"].editor.breakpoints == {2}
+    finally:
+        window.controller.shutdown()
+        window.deleteLater()
