@@ -17,7 +17,6 @@ import time
 from itertools import accumulate
 
 from pygments.lexer import RegexLexer
-from pygments.lexers.python import PythonLexer
 from pygments.styles import get_style_by_name
 from pygments.token import Error, Whitespace, _TokenType
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -31,6 +30,7 @@ from PySide6.QtGui import (
 )
 
 from app.ui.editor.themes import LIGHT, Theme
+from app.ui.lexer_cache import python_lexer
 
 ROOT: tuple[str, ...] = ("root",)
 PENDING = -2  # block state of a block the progressive pass has not reached yet
@@ -139,7 +139,7 @@ class PygmentsHighlighter(QSyntaxHighlighter):
 
     def __init__(self, document: QTextDocument | None = None, theme: Theme = LIGHT):
         super().__init__(document)
-        self._lexer = PythonLexer()
+        self._lexer = python_lexer()  # PythonLexer; its regexes compiled once per install, not per start
         self._stacks: list[tuple[str, ...]] = [ROOT]
         self._stack_ids: dict[tuple[str, ...], int] = {ROOT: 0}
         self._formats: dict[object, object] = {}
