@@ -1,4 +1,6 @@
-"""GUI entry: `customdb-studio [DIR]`. With no folder it opens the bundled sample project.
+"""GUI entry: `customdb-studio [DIR | BUNDLE]`. With no argument it opens the bundled sample project;
+a reproduction bundle (`.cdbbundle` or `.zip`) is unpacked into a folder the user confirms and
+opened restricted.
 
 Hidden switches for tooling (environment variables, so they never clash with a folder name):
 `CUSTOMDB_EXIT_AFTER_PAINT=1` prints `painted <epoch>` at the first paint and quits (start-up
@@ -15,6 +17,7 @@ from pathlib import Path
 
 ORGANIZATION = "CustomDBStudio"
 APPLICATION = "Custom DB Studio"
+BUNDLE_SUFFIXES = (".cdbbundle", ".zip")  # reproduction bundles (packaging/build_info.py BUNDLE_EXTENSION)
 
 
 def _project_folder(argv: list[str]) -> Path:
@@ -31,24 +34,89 @@ def _project_folder(argv: list[str]) -> Path:
     return ensure_sample_project()
 
 
-def main(argv: list[str]) -> int:
-    from PySide6.QtWidgets import QApplication, QMessageBox
+def bundle_argument(argv: list[str]) -> Path | None:
+    """The reproduction bundle given on the command line (the installers' file association passes
+    a `.cdbbundle`, or a `.zip` through "Open with"), or None when the argument is a folder."""
+    args = [a for a in argv if not a.startswith("-")]
+    if args and Path(args[0]).suffix.lower() in BUNDLE_SUFFIXES and Path(args[0]).is_file():
+        return Path(args[0])
+    return None
+
+
+def default_unpack_folder(bundle: Path) -> Path:
+    """A new folder beside the bundle, named after it: `acme.cdbbundle` → `acme/` (`acme-2/`… if taken)."""
+    base = bundle.with_suffix("")
+    candidate, n = base, 2
+    while candidate.exists():
+        candidate, n = base.with_name(f"{base.name}-{n}"), n + 1
+    return candidate
+
+
+def choose_unpack_folder(bundle: Path) -> Path | None:
+    """Ask where to unpack the bundle: the default sibling folder, or one the user picks (a non-empty
+    pick gets a new subfolder). None when the user cancels."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    default = default_unpack_folder(bundle)
+    box = QMessageBox(QMessageBox.Icon.Question, APPLICATION,
+                      f"Unpack the reproduction bundle {bundle.name} into a new folder?\n\n{default}\n\n"
+                      "It opens in restricted mode: read its scripts before you trust it.")
+    here = box.addButton("Unpack here", QMessageBox.ButtonRole.AcceptRole)
+    choose = box.addButton("Choose folder…", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(here)
+    box.exec()
+    if box.clickedButton() is here:
+        return default
+    if box.clickedButton() is choose:
+        folder = QFileDialog.getExistingDirectory(None, "Unpack into a folder", str(bundle.parent))
+        if folder:
+            folder_path = Path(folder)
+            return folder_path if not any(folder_path.iterdir()) else default_unpack_folder(folder_path / bundle.name)
+    return None
+
+
+def open_window(argv: list[str]):
+    """The main window for the command line (shown), or an exit code: 2 when the project or
+    bundle cannot be opened (the error printed and shown; nothing opens half-way), 0 when the
+    user cancelled unpacking a bundle."""
+    from PySide6.QtWidgets import QMessageBox
 
     from app.domain.project import ProjectError, load_project
     from app.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
-    app.setOrganizationName(ORGANIZATION)
-    app.setApplicationName(APPLICATION)
+    bundle = bundle_argument(argv)
     try:
-        project = load_project(_project_folder(argv))
+        if bundle is not None:
+            from app.engine.bundles import BundleError, import_bundle
+
+            target = choose_unpack_folder(bundle)
+            if target is None:
+                return 0
+            try:
+                project = import_bundle(bundle, target)  # marked restricted: nothing runs until trusted
+            except BundleError as e:
+                raise ProjectError(bundle, str(e)) from None
+        else:
+            project = load_project(_project_folder(argv))
     except ProjectError as e:
-        # Nothing opens half-way: the error (file:line: problem) and exit code 2.
         print(f"customdb-studio: {e}", file=sys.stderr)
         QMessageBox.critical(None, APPLICATION, f"Cannot open the project:\n\n{e}")
         return 2
     window = MainWindow(project)
     window.show()
+    return window
+
+
+def main(argv: list[str]) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    window = open_window(argv)
+    if isinstance(window, int):
+        return window
     probing = any(os.environ.get(v) for v in ("CUSTOMDB_EXIT_AFTER_PAINT", "CUSTOMDB_SCREENSHOT",
                                               "CUSTOMDB_REPORT_RSS"))
     if probing:
