@@ -6,16 +6,11 @@ Loading validates and reports problems with file, line and what is wrong; saving
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import tempfile
 import tomllib
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import tomli_w
 
 from app.domain.scripts import SCRIPT_KINDS, Mode, ScriptKind
 
@@ -60,6 +55,8 @@ class Project:
 
     def __post_init__(self) -> None:
         if not self.id:
+            import uuid  # here, not at the top: the IDE's start-up loads this module (and rarely needs it)
+
             self.id = uuid.uuid4().hex[:12]
 
     # -- paths ---------------------------------------------------------------------------
@@ -129,11 +126,15 @@ class Project:
         if url_password(self.database_url):
             raise ProjectError(self.file, "the database URL holds a password; store it in the keychain instead")
         self.root.mkdir(parents=True, exist_ok=True)
+        import tomli_w
+
         atomic_write(self.file, tomli_w.dumps(self.to_toml_dict()))
 
 
 def atomic_write(path: Path, text: str) -> None:
     """Write via a temp file in the same folder and os.replace, so a crash never leaves half a file."""
+    import tempfile
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -254,6 +255,8 @@ def _validate(root: Path, file: Path, text: str, data: dict) -> Project:
     if not isinstance(project_id, str) or (project_id and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", project_id)):
         raise fail("'id' must be letters, digits, '-' or '_'", r"^\s*id\s*=")
     if not project_id:  # hand-written file: derive a stable id from the folder until it is saved
+        import hashlib
+
         project_id = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
     return Project(
         id=project_id, root=root, name=name.strip(), mode=Mode(mode), database_url=url,
