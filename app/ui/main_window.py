@@ -185,9 +185,8 @@ class MainWindow(QMainWindow):
         first = "login" if "login" in project.script_keys() else next(iter(project.script_keys()), None)
         if first:
             self.open_script(first)
-        add_recent(project.root)
         MainWindow.open_windows.append(self)
-        self._first_paint = _FirstPaintHook(self, (0, self.install_deferred), (50, self._after_first_paint))
+        self._first_paint = _FirstPaintHook(self, (0, self._right_after_first_paint), (50, self._after_first_paint))
         (self.current_doc().editor.viewport() if self.current_doc() else self).installEventFilter(self._first_paint)
 
     # -- panels built after the first paint -----------------------------------------------------
@@ -335,6 +334,10 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     # -- start-up work that must not delay the first paint --------------------------------------
+    def _right_after_first_paint(self) -> None:
+        self.install_deferred()
+        add_recent(self.project.root)  # a settings file write
+
     def _after_first_paint(self) -> None:
         self.controller.warm_up()
         self._lint_all_scripts()
