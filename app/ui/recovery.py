@@ -4,7 +4,6 @@ and offered back on the next start. A clean close or a save removes them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -36,6 +35,8 @@ def _folder() -> Path:
 
 
 def _name(project_root: Path, script: str) -> str:
+    import hashlib  # not at the top: the window imports this module before its first paint
+
     digest = hashlib.sha256(str(Path(project_root).resolve()).encode()).hexdigest()[:16]
     return f"{digest}-{script}.json"
 
