@@ -98,6 +98,7 @@ class _Docks(dict):
 class MainWindow(QMainWindow):
     open_windows: list[MainWindow] = []  # every window this process shows (File > Open adds one)
     project_opened = Signal(object)  # the new MainWindow, when File > Open/New succeeds
+    first_painted = Signal()  # once, right after the first paint (the late panels exist by then)
 
     def __init__(self, project: Project, runner_factory=None):
         super().__init__()
@@ -337,6 +338,7 @@ class MainWindow(QMainWindow):
     def _right_after_first_paint(self) -> None:
         self.install_deferred()
         add_recent(self.project.root)  # a settings file write
+        self.first_painted.emit()
 
     def _after_first_paint(self) -> None:
         self.controller.warm_up()

@@ -75,3 +75,30 @@ def test_a_folder_argument_is_still_a_project(project_dir, qtbot):
         assert window.project.root == project_dir
     finally:
         _close(window)
+
+
+def test_main_collects_no_garbage_until_the_window_has_painted(project_dir, qtbot, monkeypatch):
+    import gc
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.main_window import MainWindow
+
+    seen = {}
+
+    def fake_exec(app) -> int:
+        seen["at_exec"] = gc.isenabled()
+        window = MainWindow.open_windows[-1]
+        seen["window"] = window
+        qtbot.waitUntil(lambda: window.panels_installed, timeout=5000)
+        seen["after_paint"] = gc.isenabled()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", fake_exec)
+    try:
+        assert application.main([str(project_dir)]) == 0
+    finally:
+        gc.enable()
+        if "window" in seen:
+            _close(seen["window"])
+    assert seen["at_exec"] is False and seen["after_paint"] is True
