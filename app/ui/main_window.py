@@ -328,7 +328,6 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["Run"]], [max(380, self.width() // 3)], Qt.Orientation.Horizontal)
 
     def save_layout(self) -> None:
-        self.install_deferred()  # the saved state must place every dock, even on a very quick close
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())

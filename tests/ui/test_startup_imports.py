@@ -92,3 +92,23 @@ def test_asking_for_a_late_panel_before_the_first_paint_builds_it(project):
     finally:
         window.controller.shutdown()
         window.deleteLater()
+
+
+def test_a_window_closed_before_its_late_docks_exist_keeps_their_places(make_window, project, qtbot):
+    from PySide6.QtCore import Qt
+
+    from app.domain.project import load_project
+    from app.ui.main_window import MainWindow
+
+    window = make_window(project)
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, window.docks["Flow"])
+    window.docks["Reproduce"].show()
+    assert window.close()
+    quick = MainWindow(load_project(project.root))  # closed before its first paint
+    quick.save_layout()
+    assert not quick.panels_installed  # saving did not build them: Qt kept their saved places
+    quick.controller.shutdown()
+    quick.deleteLater()
+    again = make_window(load_project(project.root))
+    assert again.dockWidgetArea(again.docks["Flow"]) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert again.docks["Reproduce"].isVisible()
