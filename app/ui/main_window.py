@@ -212,6 +212,8 @@ class MainWindow(QMainWindow):
                 dock.show()
         if self._saved_state is not None:  # again, now that every dock exists: the late ones go back too
             self.restoreState(self._saved_state)
+        else:  # first start: the late docks' size hints must not push the editor into a strip
+            QTimer.singleShot(0, self, self._default_dock_sizes)
 
     @property
     def panels_installed(self) -> bool:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -215,9 +217,15 @@ class FlowPanel(QWidget):
         outer.addWidget(left)
         outer.addWidget(right)
         outer.setStretchFactor(1, 1)
+        # Scrolls rather than imposing its ~330 px form height on the whole bottom dock area (where it
+        # is tabbed with Output and SQL and would squeeze the editor).
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(outer)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(outer)
+        layout.addWidget(scroll)
         self._flow_changed(self.flow_box.currentText())
         self.load_store()
 
