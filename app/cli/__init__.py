@@ -29,6 +29,16 @@ def emit_json(obj: object) -> None:
     sys.stdout.write("\n")
 
 
+def add_script_arguments(parser: argparse.ArgumentParser) -> None:
+    """DIR SCRIPT [--input JSON] [--database URL]: the shared front of every verb that runs one script."""
+    parser.add_argument("dir", metavar="DIR")
+    parser.add_argument("script", metavar="SCRIPT",
+                        help="login, get_user, create, verify, change_password, delete or change_email")
+    parser.add_argument("--input", metavar="JSON", default="{}",
+                        help='the arguments by Python name, e.g. \'{"email": "a@b.c", "password": "x"}\'')
+    parser.add_argument("--database", metavar="URL", help="use this SQLAlchemy URL instead of the project's")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from app import __version__
 

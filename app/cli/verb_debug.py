@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli import add_script_arguments
+
 STEPS = {"over": "step_over", "into": "step_into", "out": "step_out", "continue": "continue", "stop": "stop"}
 MAX_STOPS = 10_000  # a breakpoint inside a long loop must not record forever
 
@@ -20,12 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "debug", help="run one script under the step debugger and record every stop",
         description="Run SCRIPT of the project in DIR under the debugger (a dry run). Each stop at a "
                     "breakpoint, step or uncaught exception is recorded with the current function's locals.")
-    parser.add_argument("dir", metavar="DIR")
-    parser.add_argument("script", metavar="SCRIPT",
-                        help="login, get_user, create, verify, change_password, delete or change_email")
-    parser.add_argument("--input", metavar="JSON", default="{}",
-                        help='the arguments by Python name, e.g. \'{"email": "a@b.c", "password": "x"}\'')
-    parser.add_argument("--database", metavar="URL", help="use this SQLAlchemy URL instead of the project's")
+    add_script_arguments(parser)
     parser.add_argument("--break", dest="breaks", metavar="LINE", action="append", default=[],
                         help='a breakpoint: LINE or "LINE if CONDITION" (repeatable)')
     parser.add_argument("--steps", metavar="LIST", default=None,

@@ -10,18 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 
+from app.cli import add_script_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "run", help="run one script against the legacy database (a dry run unless --commit)",
         description="Run SCRIPT of the project in DIR in an isolated child process. The database "
                     "transaction is rolled back afterwards unless --commit is given.")
-    parser.add_argument("dir", metavar="DIR")
-    parser.add_argument("script", metavar="SCRIPT",
-                        help="login, get_user, create, verify, change_password, delete or change_email")
-    parser.add_argument("--input", metavar="JSON", default="{}",
-                        help='the arguments by Python name, e.g. \'{"email": "a@b.c", "password": "x"}\'')
-    parser.add_argument("--database", metavar="URL", help="use this SQLAlchemy URL instead of the project's")
+    add_script_arguments(parser)
     parser.add_argument("--commit", action="store_true", help="commit the script's writes")
     parser.add_argument("--timeout", metavar="S", type=float,
                         help="time limit in seconds (default: the project's timeout_s, 20)")

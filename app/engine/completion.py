@@ -13,7 +13,6 @@ import contextlib
 import logging
 import os
 import pickle
-import sys
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.completion_stub import HIDDEN_PREFIX, Prelude, build_prelude
+from app.engine.userdata import app_cache_dir
 
 _log = logging.getLogger(__name__)
 
@@ -66,18 +66,6 @@ def harden_parso_disk_cache() -> None:
     pc._load_from_file_system = safe_load
     pc._save_to_file_system = atomic_save
     pc._customdb_hardened = True
-
-
-def app_cache_dir() -> Path:
-    """`$CUSTOMDB_CACHE_DIR`, else the platform's per-user cache folder for the app."""
-    if env := os.environ.get("CUSTOMDB_CACHE_DIR"):
-        return Path(env)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return base / "customdb-studio" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "customdb-studio"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "customdb-studio"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Where Custom DB Studio keeps per-user data such as the sample project (no Qt: the CLI uses it too).
+"""Where Custom DB Studio keeps per-user data (the sample project) and caches (jedi, the lexer).
+
+No Qt and nothing but the standard library: the CLI uses it, and the GUI before its first paint.
 
 `$CUSTOMDB_DATA_DIR` wins (tests and screenshots stay isolated); otherwise the OS convention:
 `%APPDATA%\\CustomDBStudio` on Windows, `~/Library/Application Support/CustomDBStudio` on macOS,
@@ -24,3 +26,15 @@ def user_data_dir() -> Path:
         return Path.home() / "Library" / "Application Support" / "CustomDBStudio"
     xdg = os.environ.get("XDG_DATA_HOME")
     return (Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share") / "customdb-studio"
+
+
+def app_cache_dir() -> Path:
+    """`$CUSTOMDB_CACHE_DIR`, else the platform's per-user cache folder for the app (not created here)."""
+    if env := os.environ.get("CUSTOMDB_CACHE_DIR"):
+        return Path(env)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        return base / "customdb-studio" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "customdb-studio"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "customdb-studio"

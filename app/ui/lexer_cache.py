@@ -25,6 +25,8 @@ import pygments
 from pygments.lexer import RegexLexerMeta, words
 from pygments.lexers.python import PythonLexer
 
+from app.engine.userdata import app_cache_dir
+
 try:  # CPython's regex engine; the cache is simply off elsewhere
     import _sre
     from re import _compiler, _parser
@@ -33,19 +35,6 @@ except ImportError:  # pragma: no cover - other interpreters
 
 FORMAT = 1
 _CODE = "I" if _sre is None or array("I").itemsize == _sre.CODESIZE else "L"  # one SRE_CODE per item
-
-
-def cache_dir() -> Path:
-    """`$CUSTOMDB_CACHE_DIR`, else the per-user cache folder (the same as jedi's cache uses,
-    `app.engine.completion.app_cache_dir`, which this module must not import: it is start-up)."""
-    if env := os.environ.get("CUSTOMDB_CACHE_DIR"):
-        return Path(env)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return base / "customdb-studio" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "customdb-studio"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "customdb-studio"
 
 
 class RegexCache:
@@ -138,7 +127,7 @@ def python_lexer(path: Path | None = None) -> PythonLexer:
     global _active
     if "_tokens" in CachedPythonLexer.__dict__:  # rules already built in this process
         return CachedPythonLexer()
-    _active = RegexCache(path or cache_dir() / "pygments-python-regex.marshal")
+    _active = RegexCache(path or app_cache_dir() / "pygments-python-regex.marshal")
     try:
         lexer = CachedPythonLexer()
         _active.save()
