@@ -43,6 +43,8 @@ def format_result(result: dict) -> str:
         lines.append(f"  {i}. {who}: {step['action']} -> {step['outcome']}{took}")
         if step.get("input"):
             lines.append(f"     input {json.dumps(step['input'], ensure_ascii=False)}")
+        if step.get("error"):
+            lines.append(f"     error {step['error']['type']}: {step['error']['message']}")
     for f in result.get("findings") or ():
         where = f"scripts/{f['script']}.py" + (f":{f['line']}" if f.get("line") else "") if f.get("script") else ""
         lines.append(f"{where}: {f['severity']} [{f['code']}] {f['message']}")

@@ -193,7 +193,9 @@ def load_project(root: Path | str) -> Project:
         m = re.search(r"\(at line (\d+), column \d+\)", str(e))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
         raise ProjectError(file, f"invalid TOML: {msg}", int(m.group(1)) if m else None) from None
-    return _validate(root, file, text, data)
+    # Absolute, so every path derived from it (state copies, script files) means the same thing in
+    # the runner child, which works in the project folder, as in the process that loaded it.
+    return _validate(Path(os.path.abspath(root)), file, text, data)
 
 
 def _validate(root: Path, file: Path, text: str, data: dict) -> Project:

@@ -44,8 +44,12 @@ class StepRecord:
     run: Any = None  # the script step's RunResult (logs, SQL, error) for the IDE
 
     def to_dict(self) -> dict[str, Any]:
-        return {"actor": self.actor, "action": self.action, "script": self.script, "input": self.input,
-                "outcome": self.outcome, "duration_ms": self.duration_ms}
+        d = {"actor": self.actor, "action": self.action, "script": self.script, "input": self.input,
+             "outcome": self.outcome, "duration_ms": self.duration_ms}
+        error = getattr(self.run, "error", None)
+        if error:  # additive: why a script step failed, without digging into the run
+            d["error"] = {"type": error.get("type"), "message": error.get("message")}
+        return d
 
 
 @dataclass

@@ -73,3 +73,15 @@ def test_unusable_input_exits_2_with_one_line(project, capsys, argv, message):
 def test_missing_project_exits_2(tmp_path, capsys):
     code, _, err = cli(capsys, "simulate", str(tmp_path / "nowhere"), "login")
     assert code == 2 and "customdb simulate:" in err
+
+
+def test_a_failing_script_step_says_why_in_both_outputs(tmp_path, capsys):
+    """A script that raises must not show up as a bare `-> error`: the step carries the error."""
+    project = create_project(tmp_path / "p", mode="migration")
+    project.write_script("login", "def login(email, password, callback):\n    raise RuntimeError('legacy store offline')\n")
+    data = {"email": "alice@example.com", "password": "wonderland-42"}
+    assert main(["simulate", str(project.root), "login", "--input", json.dumps(data), "--json"]) == 1
+    step = json.loads(capsys.readouterr().out)["steps"][-1]
+    assert step["error"] == {"type": "RuntimeError", "message": "legacy store offline"}
+    assert main(["simulate", str(project.root), "login", "--input", json.dumps(data)]) == 1
+    assert "error RuntimeError: legacy store offline" in capsys.readouterr().out

@@ -94,3 +94,11 @@ def test_sqlite_urls_resolve_against_the_project(tmp_path):
     assert resolve_sqlite_url("sqlite:///:memory:", tmp_path) == "sqlite:///:memory:"
     assert resolve_sqlite_url("postgresql://h/db", tmp_path) == "postgresql://h/db"
     assert resolve_sqlite_url("sqlite:////abs/x.db", tmp_path) == "sqlite:////abs/x.db"
+
+
+def test_a_relative_folder_loads_as_an_absolute_root(tmp_path, monkeypatch):
+    write(tmp_path, GOOD)
+    monkeypatch.chdir(tmp_path.parent)
+    p = load_project(tmp_path.name)
+    assert p.root.is_absolute() and p.root == tmp_path
+    assert p.state_dir.is_absolute()
