@@ -149,7 +149,7 @@ class PygmentsHighlighter(QSyntaxHighlighter):
         self._theme = theme
         self._style = get_style_by_name(theme.pygments_style)
         self._horizon = 1 << 62  # blocks with a greater number are left pending
-        self._chunk = 300
+        self._deadline = 0.0  # end of the running progressive slice (perf_counter), 0: none
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -207,6 +207,11 @@ class PygmentsHighlighter(QSyntaxHighlighter):
     # -- QSyntaxHighlighter ------------------------------------------------------------------------
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
         if self._horizon < (1 << 62) and self.currentBlock().blockNumber() > self._horizon:
+            self.setCurrentBlockState(PENDING)
+            return
+        if self._deadline and time.perf_counter() > self._deadline:  # this slice's time is up
+            self._deadline = 0.0
+            self._horizon = self.currentBlock().blockNumber() - 1
             self.setCurrentBlockState(PENDING)
             return
         stack = self.stack_of(self.previousBlockState())
@@ -281,21 +286,23 @@ class PygmentsHighlighter(QSyntaxHighlighter):
         doc = self.document()
         if doc is None or self._horizon >= (1 << 62):
             return
-        block = doc.findBlockByNumber(self._horizon + 1)
+        start = self._horizon + 1
+        block = doc.findBlockByNumber(start)
         if not block.isValid():
             self._horizon = 1 << 62
             self.progress_finished.emit()
             return
-        t0 = time.perf_counter()
-        self._horizon += self._chunk
+        # Time-boxed: highlightBlock stops extending the horizon once the slice's deadline has
+        # passed, so one slice blocks the UI about SLICE_S whatever the lines cost (an estimate
+        # from the previous slice's speed overshoots when lines get slower or the core is shared).
+        self._horizon = doc.blockCount()
+        self._deadline = time.perf_counter() + self.SLICE_S
+        try:
+            self.rehighlightBlock(block)  # goes on while states change: up to the deadline
+        finally:
+            self._deadline = 0.0
         if self._horizon + 1 >= doc.blockCount():
             self._horizon = 1 << 62
-        self.rehighlightBlock(block)  # goes on while states change: up to the new horizon
-        elapsed = time.perf_counter() - t0
-        if elapsed > 0:
-            factor = min(2.0, self.SLICE_S / elapsed)  # grow gently, shrink at once
-            self._chunk = max(20, min(5000, int(self._chunk * factor)))
-        if self._horizon >= (1 << 62):
             self.progress_finished.emit()
         else:
             self._timer.start()
