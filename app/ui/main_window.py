@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -30,13 +31,15 @@ from app.ui import recovery
 from app.ui.documents import ScriptDocument
 from app.ui.panels.findings_panel import FindingsPanel
 from app.ui.panels.output_panel import OutputPanel
-from app.ui.panels.run_panel import RunPanel
 from app.ui.panels.schema_panel import SchemaPanel
 from app.ui.panels.sql_panel import SqlPanel
 from app.ui.project_tree import ProjectTree
 from app.ui.run_controller import RunController, create_runner
 from app.ui.urls import display_url, needs_password
 from app.ui.workers import relay, run_in_background
+
+if TYPE_CHECKING:
+    from app.ui.panels.run_panel import RunPanel
 
 MAX_RECENT = 8
 BANNER_STYLE = "background:#fff3cd; color:#664d03; border-bottom:1px solid #ffecb5; padding:6px;"
@@ -141,15 +144,13 @@ class MainWindow(QMainWindow):
         self.banner_column = central_layout  # banners go above the editors (reproduction adds one)
         self.setCentralWidget(central)
 
-        self.run_panel = RunPanel(project, self.controller)
-        self.run_panel.source_for = lambda key: self.docs[key].text() if key in self.docs else None
-        self.run_panel.before_run = self._before_run
+        self._run_panel: RunPanel | None = None  # built right after the first paint (or on first use)
         self.output_panel = OutputPanel()
         self.sql_panel = SqlPanel()
         self.findings_panel = FindingsPanel()
         self.schema_panel = SchemaPanel(self.database_url)
         self.docks: dict[str, QDockWidget] = _Docks(self)
-        self._add_dock("Run", self.run_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("Run", QWidget(), Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Output", self.output_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._add_dock("SQL", self.sql_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._add_dock("Findings", self.findings_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -171,7 +172,6 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
-        self.run_panel.commit_box.toggled.connect(self._commit_changed)
 
         self.watcher = QFileSystemWatcher(self)
         self.watcher.fileChanged.connect(self._file_changed)
@@ -238,6 +238,23 @@ class MainWindow(QMainWindow):
         self.install_deferred()
         return self._deferred.get("reproduction")
 
+    @property
+    def run_panel(self) -> RunPanel:
+        """The Run dock's form and result view. Built right after the first paint (the window shows
+        the editor ~10 ms sooner without it), or earlier on first use."""
+        if self._run_panel is None:
+            from app.ui.panels.run_panel import RunPanel  # its form module too: not before the paint
+
+            panel = self._run_panel = RunPanel(self.project, self.controller)
+            panel.source_for = lambda key: self.docs[key].text() if key in self.docs else None
+            panel.before_run = self._before_run
+            panel.commit_box.toggled.connect(self._commit_changed)
+            doc = self.current_doc()
+            if doc is not None:
+                panel.select_script(doc.key)
+            self.docks["Run"].setWidget(panel)
+        return self._run_panel
+
     # -- construction helpers ------------------------------------------------------------------
     def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
         dock = QDockWidget(title, self)
@@ -294,14 +311,15 @@ class MainWindow(QMainWindow):
         self._action(edit, "&Quick fix", lambda: self._editor_call("quick_fix"), "Ctrl+.")
 
         run = bar.addMenu("&Run")
-        self.run_action = self._action(run, "&Run script", self.run_panel.run, "Ctrl+F5")  # F5: Debug menu
+        self.run_action = self._action(run, "&Run script", lambda: self.run_panel.run(), "Ctrl+F5")  # F5: Debug menu
         self.stop_action = self._action(run, "&Stop", self.controller.stop, "Shift+F5")
         self.stop_action.setEnabled(False)
         self.recycle_action = self._action(run, "Re&cycle container", self.controller.recycle)
         run.addSeparator()
-        self.commit_action = self._action(run, "Commit &writes", self.run_panel.set_commit, checkable=True)
+        self.commit_action = self._action(run, "Commit &writes", lambda on: self.run_panel.set_commit(on),
+                                          checkable=True)
         run.addSeparator()
-        self.cases_action = self._action(run, "Run &all cases", self.run_panel.run_all_cases)
+        self.cases_action = self._action(run, "Run &all cases", lambda: self.run_panel.run_all_cases())
 
         view = bar.addMenu("&View")
         for dock in self.docks.values():
@@ -337,6 +355,7 @@ class MainWindow(QMainWindow):
 
     # -- start-up work that must not delay the first paint --------------------------------------
     def _right_after_first_paint(self) -> None:
+        _ = self.run_panel
         self.install_deferred()
         add_recent(self.project.root)  # a settings file write
         self.first_painted.emit()
@@ -395,8 +414,8 @@ class MainWindow(QMainWindow):
 
     def _tab_changed(self, _index: int) -> None:
         doc = self.current_doc()
-        if doc is not None:
-            self.run_panel.select_script(doc.key)
+        if doc is not None and self._run_panel is not None:  # a new panel starts on the current script
+            self._run_panel.select_script(doc.key)
 
     def close_tab(self, index: int) -> bool:
         widget = self.tabs.widget(index)

@@ -30,12 +30,13 @@ def test_importing_the_gui_and_building_the_window_stays_light(project_dir, tmp_
 
 
 LATE = ("app.ui.debug_controller", "app.ui.panels.debug_panels", "app.ui.panels.flow_panel", "app.ui.reproduction",
-        "app.ui.panels.trace_panel", "app.domain.traces", "app.engine.managed_store")
+        "app.ui.panels.trace_panel", "app.domain.traces", "app.engine.managed_store", "app.ui.panels.run_panel",
+        "app.ui.panels.run_form")
 
 
 def test_panels_not_on_screen_are_built_right_after_the_first_paint(project_dir, tmp_path):
-    """Debugger, Flow and traces/Reproduce are neither imported nor built before the first paint;
-    right after it their docks, menus and shortcuts exist."""
+    """Debugger, Flow, traces/Reproduce and the Run form are neither imported nor built before the
+    first paint; right after it their docks, menus and shortcuts exist."""
     code = (
         "import sys\n"
         "from PySide6.QtWidgets import QApplication\n"
@@ -51,7 +52,8 @@ def test_panels_not_on_screen_are_built_right_after_the_first_paint(project_dir,
         "        break\n"
         f"print(sorted(m for m in {LATE!r} if m not in sys.modules))\n"
         "menus = [a.text() for a in window.menuBar().actions()]\n"
-        "print(sorted(window.docks), '&Debug' in menus, window.docks['Flow'].widget() is window.flows)\n"
+        "print(sorted(window.docks), '&Debug' in menus, window.docks['Flow'].widget() is window.flows,\n"
+        "      window.docks['Run'].widget() is window._run_panel is not None)\n"
     )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CUSTOMDB_DATA_DIR=str(tmp_path / "data"))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
@@ -60,7 +62,7 @@ def test_panels_not_on_screen_are_built_right_after_the_first_paint(project_dir,
     assert before == "[] ['Findings', 'Output', 'Run', 'SQL', 'Schema']"
     assert after == "[]"
     assert docks == ("['Call stack', 'Debug console', 'Findings', 'Flow', 'Output', 'Reproduce', 'Run', 'SQL', "
-                     "'Schema', 'Traces', 'Variables', 'Watches'] True True")
+                     "'Schema', 'Traces', 'Variables', 'Watches'] True True True")
 
 
 def test_late_docks_go_back_where_the_user_left_them(make_window, project, qtbot):
