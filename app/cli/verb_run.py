@@ -28,14 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def parse_input(raw: str) -> dict:
     from app.cli import UsageError
+    from app.engine.run_inputs import parse_input_object
 
     try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise UsageError(f"--input is not valid JSON ({e.msg} at column {e.colno})") from None
-    if not isinstance(value, dict):
-        raise UsageError("--input must be a JSON object, e.g. '{\"email\": \"a@example.com\"}'")
-    return value
+        return parse_input_object(raw, "--input", ", e.g. '{\"email\": \"a@example.com\"}'")
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def format_result(result: dict) -> str:

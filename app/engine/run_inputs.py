@@ -6,6 +6,7 @@ Problems here are the user's input, not the script: `RunInputError` (the CLI's e
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,18 @@ from app.domain.scripts import ScriptKind
 
 class RunInputError(ValueError):
     """Unusable input for a run: unknown script, missing file, input that does not fit the kind."""
+
+
+def parse_input_object(raw: str, what: str = "the input", example: str = "") -> dict:
+    """A script's input as typed by a user (CLI `--input`, the bundle dialog): a JSON object, else a
+    ValueError naming `what` was wrong, with `example` appended to the not-an-object message."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{what} is not valid JSON ({e.msg} at column {e.colno})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} must be a JSON object{example}")
+    return value
 
 
 def build_arguments(k: ScriptKind, input: Mapping[str, Any] | None,  # noqa: A002

@@ -3,8 +3,6 @@ without a (masked) data snapshot. The export itself is app.engine.bundles.export
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,6 +17,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QWidget,
 )
+
+from app.engine.run_inputs import parse_input_object
 
 
 class ExportBundleDialog(QDialog):
@@ -68,14 +68,7 @@ class ExportBundleDialog(QDialog):
     def values(self) -> dict:
         """The export_bundle arguments; raises ValueError for an input that is not a JSON object."""
         raw = self.input.toPlainText().strip()
-        data = None
-        if raw:
-            try:
-                data = json.loads(raw)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"the input is not valid JSON ({e.msg} at column {e.colno})") from None
-            if not isinstance(data, dict):
-                raise ValueError("the input must be a JSON object")
+        data = parse_input_object(raw) if raw else None
         trace = self.trace.toPlainText()
         return {"out": self.out.text().strip(), "script": self.script.currentData(), "input": data,
                 "trace": trace if trace.strip() else None, "data": self.data.isChecked(),
