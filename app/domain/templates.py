@@ -6,19 +6,17 @@ scaffold, the sample project and the tests all read the same files.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from app.domain.scripts import SCRIPT_ORDER, Mode, kind
+from app.resources import resources_root
 
 DIALECTS: tuple[str, ...] = ("sqlite", "postgresql", "mysql", "mssql")
 
 
 def templates_root() -> Path:
     """The templates folder: next to the package in a checkout, under _MEIPASS when frozen."""
-    frozen = getattr(sys, "_MEIPASS", None)
-    base = Path(frozen) if frozen else Path(__file__).resolve().parents[2]
-    return base / "resources" / "templates"
+    return resources_root() / "templates"
 
 
 def template_keys(mode: Mode | str) -> list[str]:

@@ -9,22 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QPlainTextEdit
 
 from app.domain.findings import Finding
 from app.domain.project import Project
-from app.ui.editor_factory import make_editor
+from app.ui.editor.code_editor import CodeEditor
 from app.ui.workers import Debouncer, run_in_background
 
 LINT_DELAY_MS = 300
 
 
 def lint_text(project: Project, key: str, source: str) -> list[Finding]:
-    """Static findings of one script's text (empty when the lint module is not installed yet)."""
-    try:
-        from app.domain.lint import lint_source
-    except ModuleNotFoundError:
-        return []
+    """Static findings of one script's text (the lint module loads on the worker, off the start-up path)."""
+    from app.domain.lint import lint_source
+
     return list(lint_source(key, source, mode=project.mode, context=project.context_object))
 
 
@@ -36,7 +33,8 @@ class ScriptDocument(QObject):
         super().__init__(parent)
         self.project = project
         self.key = key
-        self.editor: QPlainTextEdit = make_editor(key, list(project.configuration))
+        self.editor = CodeEditor()
+        self.editor.configure(key, list(project.configuration))  # completes `configuration[...]` keys
         self.editor.setObjectName(f"editor_{key}")
         self.findings: list[Finding] = []
         self._lint = Debouncer(LINT_DELAY_MS, self.lint_now, self)

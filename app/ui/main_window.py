@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, QSettings, Qt, QTimer, Signal
+# Not `Qt`: its first use builds ~100 enums (~10 ms); it is imported where used, after the first paint.
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.domain.findings import Finding
 from app.domain.project import Project, ProjectError, load_project
 from app.domain.scripts import SCRIPT_KINDS
-from app.ui import recovery
+from app.ui import recovery, window_layout
 from app.ui.documents import ScriptDocument
 from app.ui.panels.findings_panel import FindingsPanel
 from app.ui.panels.output_panel import OutputPanel
@@ -39,6 +40,8 @@ from app.ui.urls import display_url, needs_password
 from app.ui.workers import relay, run_in_background
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
+
     from app.ui.panels.run_panel import RunPanel
 
 MAX_RECENT = 8
@@ -150,15 +153,9 @@ class MainWindow(QMainWindow):
         self.findings_panel = FindingsPanel()
         self.schema_panel = SchemaPanel(self.database_url)
         self.docks: dict[str, QDockWidget] = _Docks(self)
-        self._add_dock("Run", QWidget(), Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("Output", self.output_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._add_dock("SQL", self.sql_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._add_dock("Findings", self.findings_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._add_dock("Schema", self.schema_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.tabifyDockWidget(self.docks["Output"], self.docks["SQL"])
-        self.tabifyDockWidget(self.docks["SQL"], self.docks["Findings"])
-        self.docks["Output"].raise_()
-        self.docks["Schema"].hide()
+        for title, widget in (("Run", QWidget()), ("Output", self.output_panel), ("SQL", self.sql_panel),
+                              ("Findings", self.findings_panel), ("Schema", self.schema_panel)):
+            self._new_dock(title, widget)  # placed by _restore_layout (app/ui/window_layout.py)
         self.docks["Schema"].visibilityChanged.connect(self._schema_visible)
 
         self.findings_panel.activated.connect(self.goto_finding)
@@ -200,6 +197,8 @@ class MainWindow(QMainWindow):
             return
         self._deferred = {}
         before = set(self.docks)
+        from PySide6.QtCore import Qt
+
         from app.ui.debug_controller import install_debugger
         from app.ui.panels.flow_panel import install_flow_tools
         from app.ui.reproduction import install_reproduction
@@ -211,9 +210,10 @@ class MainWindow(QMainWindow):
             if title not in before and not dock.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide):
                 dock.show()
         if self._saved_state is not None:  # again, now that every dock exists: the late ones go back too
-            self.restoreState(self._saved_state)
-        else:  # first start: the late docks' size hints must not push the editor into a strip
-            QTimer.singleShot(0, self, self._default_dock_sizes)
+            self.restoreState(self._saved_state, window_layout.LAYOUT_VERSION)
+            self._deferred["reproduction"].layout_restored()
+        else:  # docks placed by hand: the late docks' size hints must not push the editor into a strip
+            QTimer.singleShot(0, self, lambda: window_layout.default_sizes(self))
 
     @property
     def panels_installed(self) -> bool:
@@ -256,12 +256,16 @@ class MainWindow(QMainWindow):
         return self._run_panel
 
     # -- construction helpers ------------------------------------------------------------------
-    def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+    def _new_dock(self, title: str, widget: QWidget) -> QDockWidget:
+        """A dock in `docks`, not yet placed (a restored layout or `_add_dock` places it)."""
         dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{title.lower()}")
+        dock.setObjectName(f"dock_{title.lower()}")  # how a saved layout names it
         dock.setWidget(widget)
-        self.addDockWidget(area, dock)
         self.docks[title] = dock
+        return dock
+
+    def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        self.addDockWidget(area, self._new_dock(title, widget))
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -277,14 +281,22 @@ class MainWindow(QMainWindow):
     def _action(self, menu, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            keys = [k for s in (shortcut if isinstance(shortcut, list) else [shortcut])
+                    for k in (QKeySequence.keyBindings(s) if isinstance(s, QKeySequence.StandardKey)
+                              else [QKeySequence(s)])]
+            # setShortcuts() would build the `Qt` namespace before the first paint (~10 ms): the
+            # first binding goes in as the `shortcut` property now, the platform's others right after
+            if keys:
+                action.setProperty("shortcut", keys[0])
+            if len(keys) > 1:
+                self._more_shortcuts.append((action, keys))
         action.setCheckable(checkable)
         action.triggered.connect(slot)
         menu.addAction(action)
         return action
 
     def _build_menus(self) -> None:
+        self._more_shortcuts: list[tuple[QAction, list[QKeySequence]]] = []  # set after the first paint
         bar = self.menuBar()
         file = bar.addMenu("&File")
         self._action(file, "&New project…", self.new_project, QKeySequence.StandardKey.New)
@@ -334,27 +346,22 @@ class MainWindow(QMainWindow):
     def _restore_layout(self) -> None:
         settings = QSettings()
         geometry = settings.value("window/geometry")
-        state = self._saved_state = settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
-        else:  # first start: editor first, panels around it (sizes only apply once shown)
-            QTimer.singleShot(0, self, self._default_dock_sizes)
-
-    def _default_dock_sizes(self) -> None:
-        height = self.height()
-        self.resizeDocks([self.docks["Output"]], [max(160, height // 4)], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["Run"]], [max(380, self.width() // 3)], Qt.Orientation.Horizontal)
+        self._saved_state = window_layout.restore(self, settings.value("window/state"))
+        if self._saved_state is None:  # placed by hand: sizes only apply once shown
+            QTimer.singleShot(0, self, lambda: window_layout.default_sizes(self))
 
     def save_layout(self) -> None:
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/state", self.saveState(window_layout.LAYOUT_VERSION))
         settings.sync()
 
     # -- start-up work that must not delay the first paint --------------------------------------
     def _right_after_first_paint(self) -> None:
+        for action, keys in self._more_shortcuts:
+            action.setShortcuts(keys)
         _ = self.run_panel
         self.install_deferred()
         add_recent(self.project.root)  # a settings file write

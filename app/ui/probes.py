@@ -68,6 +68,8 @@ class _FirstPaint(QObject):
 
     def _report(self) -> None:
         print(f"painted {time.time():.6f}", flush=True)
+        # PySide6 adds `Qt` to QtCore's namespace on its first use (app/ui/first_paint.py)
+        print(f"qt-namespace {'built' if 'Qt' in vars(sys.modules['PySide6.QtCore']) else 'unused'}", flush=True)
         os._exit(0)  # the figure is start-up; teardown is not part of it
 
 
@@ -84,7 +86,7 @@ def install(window: MainWindow) -> None:
 
 
 def _report_rss_after_warm_up(window: MainWindow) -> None:
-    from app.ui.editor_factory import warm_up_completion
+    from app.ui.editor.completion import CompletionEngine
 
     def done(_=None) -> None:
         QTimer.singleShot(int(float(os.environ.get("CUSTOMDB_SETTLE_S", "1")) * 1000), report)
@@ -94,7 +96,12 @@ def _report_rss_after_warm_up(window: MainWindow) -> None:
         print(f"children-rss {children_rss_bytes()}", flush=True)
         os._exit(0)
 
-    warm_up_completion(window, done)
+    engine = CompletionEngine.shared()  # the editors' jedi process
+    if engine.warmed.is_set():
+        done()
+        return
+    engine.warmed_up.connect(done)
+    engine.warm_up()
 
 
 def _screenshot(window: MainWindow, path: str, input_json: str) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from app.domain.findings import Finding, Severity
 from app.domain.project import Project
 from app.domain.scripts import SCRIPT_KINDS, ScriptKind
+from app.ui.first_paint import solid_brush
 
 
 def script_status(kind: ScriptKind, project: Project) -> str:
@@ -34,11 +35,10 @@ class ProjectTree(QTreeWidget):
             status = script_status(kind, project)
             missing = kind.key not in present
             item = QTreeWidgetItem([kind.title, status + (" (missing)" if missing else ""), ""])
-            item.setData(0, Qt.ItemDataRole.UserRole, kind.key)
             item.setToolTip(0, f"scripts/{kind.key}.py — {kind.runs_when}")
             if status == "not used" or missing:
                 for col in range(3):
-                    item.setForeground(col, QBrush(QColor("#9e9e9e")))
+                    item.setForeground(col, solid_brush("#9e9e9e"))
             if status == "required":
                 font = item.font(1)
                 font.setBold(True)
@@ -51,7 +51,9 @@ class ProjectTree(QTreeWidget):
         self.itemDoubleClicked.connect(self._activated)
 
     def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
-        self.open_requested.emit(item.data(0, Qt.ItemDataRole.UserRole))
+        key = next((k for k, it in self.items.items() if it is item), None)
+        if key is not None:
+            self.open_requested.emit(key)
 
     def set_findings(self, key: str, findings: list[Finding]) -> None:
         item = self.items.get(key)
@@ -61,7 +63,7 @@ class ProjectTree(QTreeWidget):
         item.setText(2, str(len(findings)))
         item.setToolTip(2, f"{len(findings)} findings, {errors} errors")
         if findings:
-            item.setForeground(2, QBrush(QColor("#c62828" if errors else "#b7791f")))
+            item.setForeground(2, solid_brush("#c62828" if errors else "#b7791f"))
         font = QFont(item.font(0))
         font.setBold(bool(errors))
         item.setFont(2, font)

@@ -4,7 +4,6 @@ and offered back on the next start. A clean close or a save removes them.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +42,8 @@ def _name(project_root: Path, script: str) -> str:
 
 def store(project_root: Path, script: str, text: str) -> None:
     """Keep the unsaved text of one script; atomic, so a crash mid-write loses nothing older."""
+    import json  # here, not at the top: the window imports this module before its first paint
+
     record = {"project": str(Path(project_root).resolve()), "script": script, "text": text,
               "saved_at": time.time()}
     atomic_write(_folder() / _name(project_root, script), json.dumps(record))
@@ -54,6 +55,8 @@ def discard(project_root: Path, script: str) -> None:
 
 def pending(project_root: Path) -> list[RecoveredBuffer]:
     """Autosaved buffers of this project whose text differs from the file on disk."""
+    import json
+
     root = Path(project_root).resolve()
     found: list[RecoveredBuffer] = []
     for file in sorted(_folder().glob("*.json")):

@@ -110,7 +110,7 @@ class Reproduction(QObject):
         if "Findings" in w.docks:
             w.tabifyDockWidget(w.docks["Findings"], w.docks["Traces"])
         w.tabifyDockWidget(w.docks["Traces"], w.docks["Reproduce"])
-        if not (self.project.root / "repro" / "repro.json").is_file():
+        if not self.has_case():
             w.docks["Reproduce"].hide()
 
         def add(menu: QMenu | None, name: str, text: str, slot, shortcut: str | None = None,
@@ -223,6 +223,16 @@ class Reproduction(QObject):
             self.import_failed.emit(message)
 
         run_in_background(lambda: import_bundle(zip_path, target), done, failed)
+
+    def has_case(self) -> bool:
+        """True when the project carries a reproduction case (`repro/repro.json`, from a bundle)."""
+        return (self.project.root / "repro" / "repro.json").is_file()
+
+    def layout_restored(self) -> None:
+        """A restored layout (the user's, or the default one) may hide Reproduce; a project with a
+        case shows it anyway, since the case is why the bundle was opened."""
+        if self.has_case():
+            self.window.docks["Reproduce"].show()
 
     # -- replay ----------------------------------------------------------------------------------
     def reproduce(self) -> None:

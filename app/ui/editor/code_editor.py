@@ -25,7 +25,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
+# `Qt` is imported where a key is handled: importing it here would build its ~100 enums (~10 ms)
+# before the window's first paint.
+from PySide6.QtCore import QEvent, QRect, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -44,7 +46,8 @@ from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 from app.domain.findings import Finding, Severity
 from app.ui.editor.gutter import Gutter
 from app.ui.editor.highlighter import PygmentsHighlighter
-from app.ui.editor.themes import Theme, system_theme_name, theme
+from app.ui.editor.themes import Theme, palette_theme_name, system_theme_name, theme
+from app.ui.first_paint import solid_brush
 
 INDENT = "    "
 LINT_DEBOUNCE_MS = 400
@@ -69,6 +72,8 @@ def utf16_to_index(text: str, units: int) -> int:
 
 def _own_shortcut(event: QKeyEvent) -> bool:
     """Keys the editor handles itself even when a window action has the same shortcut."""
+    from PySide6.QtCore import Qt
+
     ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier
     key = event.key()
     if ctrl and key in (Qt.Key.Key_F, Qt.Key.Key_H, Qt.Key.Key_G, Qt.Key.Key_Slash, Qt.Key.Key_Space,
@@ -95,7 +100,7 @@ class CodeEditor(QPlainTextEdit):
         self.kind_key: str | None = None
         self.config_keys: tuple[str, ...] = ()
         self._theme_name = theme_name  # None: follow the OS
-        self._theme: Theme = theme(theme_name or system_theme_name())
+        self._theme: Theme = theme(theme_name or palette_theme_name())  # the OS's scheme: after the first paint
         self._finding_marks: list[tuple[QTextCursor, Finding]] = []
         self._find_matches: list[QTextCursor] = []
         self._bracket_selections: list[QTextEdit.ExtraSelection] = []
@@ -366,6 +371,8 @@ class CodeEditor(QPlainTextEdit):
         pal.setColor(QPalette.ColorRole.Highlight, self._theme.color("selection"))
         pal.setColor(QPalette.ColorRole.HighlightedText, self._theme.color("foreground"))
         self.setPalette(pal)
+        self.gutter.set_colours(*(self._theme.color(k) for k in ("gutter_background", "gutter_foreground",
+                                                                  "gutter_current")))
 
     # -- editing keys -------------------------------------------------------------------------------
     def event(self, event: QEvent) -> bool:
@@ -377,6 +384,8 @@ class CodeEditor(QPlainTextEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if self.completion is not None and self.completion.handle_key(event):
             return
+        from PySide6.QtCore import Qt
+
         key, mods = event.key(), event.modifiers()
         ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
         if ctrl and key == Qt.Key.Key_F:
@@ -516,13 +525,13 @@ class CodeEditor(QPlainTextEdit):
         t = self._theme
         selections: list[QTextEdit.ExtraSelection] = []
         line = QTextEdit.ExtraSelection()
-        line.format.setBackground(t.color("current_line"))
+        line.format.setBackground(solid_brush(t.color("current_line")))
         line.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
         line.cursor = QTextCursor(self.textCursor().block())
         selections.append(line)
         if self.debug_line is not None and self.debug_line <= self.blockCount():
             dbg = QTextEdit.ExtraSelection()
-            dbg.format.setBackground(t.color("debug_line"))
+            dbg.format.setBackground(solid_brush(t.color("debug_line")))
             dbg.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             dbg.cursor = QTextCursor(self.document().findBlockByNumber(self.debug_line - 1))
             selections.append(dbg)
@@ -537,7 +546,7 @@ class CodeEditor(QPlainTextEdit):
         out: list[QTextEdit.ExtraSelection] = []
         for cursor in self._find_matches:
             sel = QTextEdit.ExtraSelection()
-            sel.format.setBackground(t.color("find_match"))
+            sel.format.setBackground(solid_brush(t.color("find_match")))
             sel.cursor = cursor
             out.append(sel)
         for cursor, f in self._finding_marks:
@@ -596,7 +605,7 @@ class CodeEditor(QPlainTextEdit):
             if p is None:
                 continue
             sel = QTextEdit.ExtraSelection()
-            sel.format.setBackground(color)
+            sel.format.setBackground(solid_brush(color))
             sel.cursor = QTextCursor(self.document())
             sel.cursor.setPosition(p)
             sel.cursor.setPosition(p + 1, QTextCursor.MoveMode.KeepAnchor)
@@ -671,6 +680,7 @@ class CodeEditor(QPlainTextEdit):
         super().paintEvent(event)
         if not self._painted:
             self._painted = True
+            QTimer.singleShot(0, self, self._on_system_scheme_changed)  # see palette_theme_name()
             if self._completion_enabled:
                 QTimer.singleShot(0, self, self._build_completion)
 

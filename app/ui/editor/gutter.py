@@ -9,9 +9,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPolygon
+from PySide6.QtCore import QEvent, QPoint, QPointF, QSize, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPolygonF,
+    QTextCharFormat,
+    QTextLayout,
+)
 from PySide6.QtWidgets import QToolTip, QWidget
+
+from app.ui.first_paint import solid_brush
 
 if TYPE_CHECKING:
     from app.ui.editor.code_editor import CodeEditor
@@ -21,6 +34,18 @@ MARKER_W = 14
 PAD = 6
 
 
+def _circle(x: float, y: float, radius: float) -> QPainterPath:
+    path = QPainterPath()
+    path.addEllipse(QPointF(x, y), radius, radius)
+    return path
+
+
+def _coloured(color: QColor) -> QTextCharFormat:
+    fmt = QTextCharFormat()
+    fmt.setForeground(solid_brush(color))
+    return fmt
+
+
 class Gutter(QWidget):
     clicked = Signal(int, bool)  # 1-based line, True when the click hit the breakpoint column
 
@@ -28,6 +53,39 @@ class Gutter(QWidget):
         super().__init__(editor)
         self.editor = editor
         self.setMouseTracking(True)
+        self.setAutoFillBackground(True)  # Qt fills it with the palette's Window colour
+        self._number_formats: dict[bool, QTextCharFormat] = {}
+        self._numbers: dict[tuple[int, bool], QTextLayout] = {}
+        self._numbers_font: QFont | None = None
+
+    def set_colours(self, background: QColor, numbers: QColor, current_number: QColor) -> None:
+        """Colours go through the palette and text formats: QPainter's setPen, setBrush and fillRect
+        would each load the `Qt` namespace on their first call (app/ui/first_paint.py)."""
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, background)
+        self.setPalette(palette)
+        self._number_formats = {False: _coloured(numbers), True: _coloured(current_number)}
+        self._numbers.clear()
+
+    def _number(self, line: int, current: bool) -> QTextLayout:
+        """The laid-out number of `line`, in the current line's colour or the others' (cached)."""
+        font = self.editor.font()
+        if font != self._numbers_font or len(self._numbers) > 1000:
+            self._numbers.clear()
+            self._numbers_font = font
+        layout = self._numbers.get((line, current))
+        if layout is None:
+            text = str(line)
+            layout = QTextLayout(text)  # not QTextLayout(text, font): that overload loads `Qt`
+            layout.setFont(font)
+            coloured = QTextLayout.FormatRange()
+            coloured.start, coloured.length, coloured.format = 0, len(text), self._number_formats[current]
+            layout.setFormats([coloured])
+            layout.beginLayout()
+            layout.createLine()
+            layout.endLayout()
+            self._numbers[(line, current)] = layout
+        return layout
 
     def width_hint(self) -> int:
         digits = max(3, len(str(max(1, self.editor.blockCount()))))
@@ -44,7 +102,6 @@ class Gutter(QWidget):
         ed = self.editor
         theme = ed.theme
         painter = QPainter(self)
-        painter.fillRect(event.rect(), theme.color("gutter_background"))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         block = ed.firstVisibleBlock()
         top = round(ed.blockBoundingGeometry(block).translated(ed.contentOffset()).top())
@@ -54,35 +111,33 @@ class Gutter(QWidget):
         markers = ed.finding_severities_by_line()
         breakpoints = ed.breakpoints
         debug_line = ed.debug_line
-        normal, highlight = theme.color("gutter_foreground"), theme.color("gutter_current")
         while block.isValid() and top <= event.rect().bottom():
             height = round(ed.blockBoundingRect(block).height())
             if block.isVisible() and top + height >= event.rect().top():
                 line = block.blockNumber() + 1
-                painter.setPen(highlight if block.blockNumber() == current else normal)
-                painter.drawText(QRect(BREAKPOINT_W, top, number_right - BREAKPOINT_W, line_h),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(line))
+                number = self._number(line, block.blockNumber() == current)
+                text_line = number.lineAt(0)
+                number.draw(painter, QPointF(number_right - text_line.naturalTextWidth(),
+                                             top + (line_h - text_line.height()) / 2))
                 mid = top + line_h // 2
                 if line in breakpoints:
-                    painter.setPen(Qt.PenStyle.NoPen)
-                    painter.setBrush(theme.color("breakpoint"))
-                    painter.drawEllipse(QPoint(BREAKPOINT_W // 2, mid), 5, 5)
+                    painter.fillPath(_circle(BREAKPOINT_W // 2, mid, 5), solid_brush(theme.color("breakpoint")))
                 if line == debug_line:
-                    painter.setPen(Qt.PenStyle.NoPen)
-                    painter.setBrush(theme.color("warning"))
-                    painter.drawPolygon(QPolygon([QPoint(2, mid - 5), QPoint(BREAKPOINT_W - 2, mid),
-                                                  QPoint(2, mid + 5)]))
+                    arrow = QPainterPath()
+                    arrow.addPolygon(QPolygonF([QPointF(2, mid - 5), QPointF(BREAKPOINT_W - 2, mid),
+                                                QPointF(2, mid + 5)]))
+                    painter.fillPath(arrow, solid_brush(theme.color("warning")))
                 severity = markers.get(line)
                 if severity is not None:
-                    painter.setPen(Qt.PenStyle.NoPen)
-                    painter.setBrush(QColor(theme.color(str(severity))))
                     x = self.width() - MARKER_W // 2 - PAD // 2
-                    painter.drawEllipse(QPoint(x, mid), 4, 4)
+                    painter.fillPath(_circle(x, mid, 4), solid_brush(theme.color(str(severity))))
             block = block.next()
             top += height
         painter.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        from PySide6.QtCore import Qt
+
         if event.button() == Qt.MouseButton.LeftButton:
             pos = event.position().toPoint()
             self.clicked.emit(self.line_at(pos.y()), pos.x() < BREAKPOINT_W)

@@ -21,7 +21,6 @@ from pygments.styles import get_style_by_name
 from pygments.token import Error, Whitespace, _TokenType
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QSyntaxHighlighter,
     QTextBlockUserData,
@@ -30,6 +29,7 @@ from PySide6.QtGui import (
 )
 
 from app.ui.editor.themes import LIGHT, Theme
+from app.ui.first_paint import solid_brush
 from app.ui.lexer_cache import python_lexer
 
 ROOT: tuple[str, ...] = ("root",)
@@ -114,9 +114,9 @@ def _char_format(style: dict, theme: Theme) -> QTextCharFormat | None:
         return None
     fmt = QTextCharFormat()
     if style["color"]:
-        fmt.setForeground(QColor("#" + style["color"]))
+        fmt.setForeground(solid_brush("#" + style["color"]))
     if style["bgcolor"] and style["bgcolor"].lower() != theme.background.lstrip("#").lower():
-        fmt.setBackground(QColor("#" + style["bgcolor"]))
+        fmt.setBackground(solid_brush("#" + style["bgcolor"]))
     if style["bold"]:
         fmt.setFontWeight(QFont.Weight.Bold)
     if style["italic"]:

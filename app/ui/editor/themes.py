@@ -2,13 +2,16 @@
 
 `system_theme_name()` follows the OS (Qt ≥ 6.5 `QStyleHints.colorScheme()`), falling back to the
 palette's window lightness when the platform reports no scheme (offscreen, older desktops).
+`palette_theme_name()` is the palette alone: an editor starts with it, because `colorScheme()`
+returns a `Qt.ColorScheme`, and PySide6 builds the whole `Qt` namespace (~10 ms) on its first use;
+the editor asks the OS right after its first paint (the two differ only where Qt's style ignores the
+OS scheme, e.g. "windowsvista" in dark mode).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 
@@ -66,11 +69,20 @@ def system_theme_name() -> str:
     app = QGuiApplication.instance()
     if app is None:
         return "light"
+    from PySide6.QtCore import Qt
+
     hints = QGuiApplication.styleHints()
     scheme = hints.colorScheme() if hasattr(hints, "colorScheme") else Qt.ColorScheme.Unknown
     if scheme == Qt.ColorScheme.Dark:
         return "dark"
     if scheme == Qt.ColorScheme.Light:
+        return "light"
+    return palette_theme_name()
+
+
+def palette_theme_name() -> str:
+    """"dark" or "light", as the application palette's window colour is."""
+    if QGuiApplication.instance() is None:
         return "light"
     window = QGuiApplication.palette().color(QPalette.ColorRole.Window)
     return "dark" if window.lightness() < 128 else "light"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
@@ -44,6 +44,8 @@ class FindingsPanel(QWidget):
         return [f for f in every if script is None or f.script == script]
 
     def _refresh(self) -> None:
+        from PySide6.QtCore import Qt
+
         order = {k: i for i, k in enumerate(SCRIPT_ORDER)}
         rows = sorted(self.findings(), key=lambda f: (order.get(f.script or "", 99), f.line or 0,
                                                       _RANK.get(f.severity, 3)))
@@ -58,6 +60,8 @@ class FindingsPanel(QWidget):
             self.tree.resizeColumnToContents(col)
 
     def _clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        from PySide6.QtCore import Qt
+
         script, line = item.data(0, Qt.ItemDataRole.UserRole)
         if script:
             self.activated.emit(script, line)

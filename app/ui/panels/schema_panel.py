@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -72,6 +72,8 @@ class SchemaPanel(QWidget):
         run_in_background(work, self._show, self._failed)
 
     def _show(self, tables: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        from PySide6.QtCore import Qt
+
         self.loading = False
         self.tree.clear()
         for table, columns in tables:
@@ -92,4 +94,6 @@ class SchemaPanel(QWidget):
         self.loaded.emit()
 
     def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        from PySide6.QtCore import Qt
+
         self.insert_requested.emit(item.data(0, Qt.ItemDataRole.UserRole))
