@@ -13,6 +13,9 @@ from typing import Any
 from app.domain.findings import Finding, finding
 
 OUTCOMES = ("ok", "not_found", "rejected", "error", "timeout", "crashed", "invalid")
+# What the hosted platform's log calls each event (its log viewer shows these names).
+LOG_EVENTS = {"s": "Success Login", "fp": "Failed Login (wrong password)", "fu": "Failed Login (unknown user)",
+              "ss": "Success Signup", "fs": "Failed Signup"}
 EXIT_OK_OUTCOMES = frozenset({"ok", "not_found", "rejected"})
 
 # How the child classifies the error a script hands to callback.
@@ -91,6 +94,12 @@ def _failure(key: str, answer: Answer) -> Verdict:
 
 def _wrong(key: str, message: str) -> Finding:
     return finding("wrong-callback-arguments", message, key)
+
+
+def describe_log_event(code: str) -> str:
+    """`fp` → "fp: Failed Login (wrong password)": the code as the logs print it, and what it means."""
+    name = LOG_EVENTS.get(code)
+    return f"{code}: {name}" if name else code
 
 
 def exit_code(outcome: str) -> int:

@@ -80,3 +80,12 @@ def test_trace_rules():
     update = [{"statement": "UPDATE users SET migrated = 1", "error": None}]
     assert trace_findings("login", "migration", "ok", update) == []
     assert trace_findings("login", "migration", "rejected", select) == []
+
+
+def test_log_events_read_as_the_platform_names_them():
+    from app.domain.outcome import LOG_EVENTS, describe_log_event
+
+    assert describe_log_event("fp") == "fp: Failed Login (wrong password)"
+    assert describe_log_event("fu") == "fu: Failed Login (unknown user)"
+    assert describe_log_event("zz") == "zz"  # an event this version does not know stays readable
+    assert set(LOG_EVENTS) == {"s", "fp", "fu", "ss", "fs"}  # every event classify() can give

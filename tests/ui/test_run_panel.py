@@ -59,7 +59,7 @@ def test_login_for_alice_shows_ok_profile_sql_and_output(window, qtbot):
     assert result["outcome"] == "ok"
     assert panel.badge.text() == "ok"
     assert panel.result_tree.rows()["user_id"] == '"legacy|1"'
-    assert "log event s" in panel.meta_label.text()
+    assert "log event s: Success Login" in panel.meta_label.text()
     select = [r for r in window.sql_panel.rows() if r[0].startswith("SELECT id, email, password_hash FROM users")]
     assert len(select) == 1
     assert "alice@example.com" in select[0][1] and select[0][2].endswith(" ms")

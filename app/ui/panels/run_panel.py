@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.findings import Finding
+from app.domain.outcome import describe_log_event
 from app.domain.project import Project
 from app.domain.scripts import SCRIPT_KINDS
 from app.ui.cases import list_cases, save_case
@@ -267,7 +268,7 @@ class RunPanel(QWidget):
         if result.get("duration_ms") is not None:
             meta.append(f"{float(result['duration_ms']):.0f} ms")
         if result.get("log_event"):
-            meta.append(f"log event {result['log_event']}")
+            meta.append(f"log event {describe_log_event(str(result['log_event']))}")
         meta.append("writes committed" if result.get("committed") else "rolled back")
         self.meta_label.setText(" · ".join(meta))
         error = result.get("error")
