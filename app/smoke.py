@@ -173,6 +173,9 @@ class Smoke:
         title = self.window.windowTitle().replace("[*]", "")  # Qt's "modified" placeholder
         if project.name not in title:
             raise RuntimeError(f"window title {title!r} does not name the project {project.name!r}")
+        window_layout = _import("app.ui.window_layout")
+        if window_layout.default_state() is None:  # the window still opens, only slower and laid out by hand
+            raise MissingPiece(f"the default window layout is not in the bundle ({window_layout.DEFAULT_STATE})")
         return f"{title!r} {shot.width()}x{shot.height()} ({self.qt_app.platformName()})"
 
     def check_completion(self) -> str:

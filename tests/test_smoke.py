@@ -93,6 +93,23 @@ def test_a_hung_check_fails_instead_of_hanging(tmp_path):
     assert proc.stdout.splitlines()[-1] == "smoke test: 0 passed, 1 failed"
 
 
+def test_a_bundle_without_the_default_window_layout_fails_the_window_check(tmp_path):
+    script = textwrap.dedent("""
+        import sys
+        from pathlib import Path
+        from app import smoke
+        from app.ui import window_layout
+        window_layout.DEFAULT_STATE = Path(sys.argv[1]) / "left-out.bin"
+        for name in ("completion", "runner", "keychain", "drivers"):
+            setattr(smoke.Smoke, f"check_{name}", lambda self: "skipped here")
+        sys.exit(smoke.run_smoke(smoke.Report(out=sys.stdout), Path(sys.argv[1])))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, env=_env(tmp_path),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAIL window: the default window layout is not in the bundle" in proc.stdout
+
+
 def test_unknown_argument_is_a_usage_error(capsys):
     assert smoke.main(["--bogus"]) == 2
     assert "usage: customdb-studio --smoke-test" in capsys.readouterr().err
