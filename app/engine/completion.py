@@ -4,16 +4,13 @@
 runtime's injected names complete like real ones, and shifts line numbers back. jedi is imported
 lazily (it costs ~100 ms) and is not thread-safe: use one service from one thread at a time (the
 editor runs it on a single worker thread). Its pickle cache lives in the app's cache folder so the
-expensive first completion is paid once per machine, not once per start.
+expensive first completion is paid once per machine, not once per start; `app.runtime.jedi_cache`
+keeps that cache safe to share (it is also what the debug console's jedi uses).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import pickle
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,51 +18,15 @@ from typing import Any
 
 from app.engine.completion_stub import HIDDEN_PREFIX, Prelude, build_prelude
 from app.engine.userdata import app_cache_dir
+from app.runtime.jedi_cache import (
+    harden_parso_disk_cache,  # noqa: F401 - its old home, still imported from here
+    use_jedi_cache,
+)
 
 _log = logging.getLogger(__name__)
 
 DEFAULT_EAGER_DOCS = 8
 """complete() fills `doc`/`signature` for this many leading items (~10 ms each); `details()` the rest."""
-
-
-def harden_parso_disk_cache() -> None:
-    """Make parso's pickle cache safe for several processes and for kills.
-
-    parso writes each pickle in place and trusts any file newer than its source, so a reader
-    racing a writer (two IDE windows, the smoke test) or a process killed mid-write leaves a
-    truncated file that fails (EOFError) on every later start. Here a save goes to a temporary
-    file that replaces the target atomically, and an unreadable pickle counts as a cache miss
-    and is deleted. Idempotent."""
-    import parso.cache as pc
-
-    if getattr(pc, "_customdb_hardened", False):
-        return
-    load, target = pc._load_from_file_system, pc._get_hashed_path
-
-    def safe_load(hashed_grammar, path, p_time, cache_path=None):
-        try:
-            return load(hashed_grammar, path, p_time, cache_path=cache_path)
-        except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError,
-                ValueError, OSError):
-            with contextlib.suppress(OSError):
-                os.remove(target(hashed_grammar, path, cache_path=cache_path))
-            return None
-
-    def atomic_save(hashed_grammar, path, item, cache_path=None):
-        final = target(hashed_grammar, path, cache_path=cache_path)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(final), prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(item, f, pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, final)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.remove(tmp)
-            raise
-
-    pc._load_from_file_system = safe_load
-    pc._save_to_file_system = atomic_save
-    pc._customdb_hardened = True
 
 
 @dataclass(frozen=True)
@@ -116,9 +77,7 @@ class CompletionService:
         if self._jedi is None:
             import jedi
 
-            harden_parso_disk_cache()
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            jedi.settings.cache_directory = str(self.cache_dir)
+            use_jedi_cache(jedi, self.cache_dir)  # atomic writes; a damaged file is a miss
             # The running interpreter (also in the frozen app): no subprocess, and it sees
             # sqlalchemy and bcrypt exactly as the runtime does.
             self._env = jedi.InterpreterEnvironment()
