@@ -5,8 +5,8 @@ import ast
 import pytest
 
 from app.domain.scripts import SCRIPT_KINDS
-from app.engine.completion_stub import HIDDEN_PREFIX, build_prelude, callback_doc
 from app.runtime.api import INJECTED_NAMES
+from app.runtime.completion_stub import HIDDEN_PREFIX, build_prelude, callback_doc
 
 
 def _bound_names(source: str) -> set[str]:
@@ -60,3 +60,18 @@ def test_unknown_kind_names_the_valid_ones():
 
 def test_same_arguments_reuse_the_prelude():
     assert build_prelude("login", ["b", "a"]) is build_prelude("login", ["a", "b"])
+
+
+def test_a_subset_binds_only_those_names_and_no_callback():
+    prelude = build_prelude(names=["db", "log", "WrongUsernameOrPasswordError", "no_such_name"], callback=False)
+    public = {n for n in _bound_names(prelude.text) if not n.startswith(HIDDEN_PREFIX)}
+    assert public == {"db", "log", "WrongUsernameOrPasswordError"}
+    assert "Configuration" not in prelude.text and "sqlalchemy.engine" in prelude.text
+    compile(prelude.text, "<prelude>", "exec")
+    assert build_prelude(names=["log", "db"], callback=False) is build_prelude(names=("db", "log"), callback=False)
+
+
+def test_an_empty_subset_is_still_valid_python():
+    prelude = build_prelude(names=(), callback=False)
+    assert {n for n in _bound_names(prelude.text) if not n.startswith(HIDDEN_PREFIX)} == set()
+    compile(prelude.text, "<prelude>", "exec")

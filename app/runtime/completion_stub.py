@@ -5,6 +5,12 @@ approach B), so `db.`, `configuration["`, `callback(` and the error classes comp
 names. It is generated from the same tables the runtime uses (`app.runtime.api.INJECTED`,
 `app.runtime.errors`, `app.domain.scripts`), so what users complete is what their scripts get.
 
+Two users: the editor's completion (app/engine/completion.py, the whole prelude) and the debug
+console in the paused runner child (app/runtime/debug_completion.py, `build_prelude(names=...)`
+with only the injected names whose live value jedi cannot complete as well, such as `db`, whose
+live SQLAlchemy Connection crashes jedi 0.20.1). That is why it lives in app/runtime: the child
+must not import app/engine. It is imported only when completion is asked for, never by a run.
+
 Pure Python: no Qt, no jedi. Helper names the prelude needs for itself start with `_cdb_`; the
 completion service hides them.
 """
@@ -152,31 +158,39 @@ def _injected_source(name: InjectedName, renames: dict[str, str], config_keys: t
 
 
 @lru_cache(maxsize=64)
-def _build(kind_key: str | None, config_keys: tuple[str, ...]) -> Prelude:
+def _build(kind_key: str | None, config_keys: tuple[str, ...], names: tuple[str, ...] | None,
+           with_callback: bool) -> Prelude:
+    chosen = [n for n in INJECTED if names is None or n.name in names]
     imports = ["from typing import Any, TypedDict"]
-    for n in INJECTED:
+    for n in chosen:
         if n.annotation == f"type[{n.name}]" and hasattr(runtime_errors, n.name):
             continue  # the class itself is written into the prelude
         imports.extend(n.stub_imports)
     aliased, renames = _alias_imports(imports)
     parts = ["# Custom DB Studio: names the runtime injects (generated; not part of your script)\n",
-             *(line + "\n" for line in aliased),
-             _configuration_source(config_keys, renames)]
-    for n in INJECTED:
+             *(line + "\n" for line in aliased)]
+    if any(n.name == "configuration" for n in chosen):
+        parts.append(_configuration_source(config_keys, renames))
+    for n in chosen:
         parts.append(_injected_source(n, renames, config_keys))
-    parts.append(_callback_source(kind_key, renames))
+    if with_callback:
+        parts.append(_callback_source(kind_key, renames))
     text = "".join(parts)
     if not text.endswith("\n"):
         text += "\n"
     return Prelude(text, text.count("\n"))
 
 
-def build_prelude(kind_key: str | None = None, config_keys: Iterable[str] = ()) -> Prelude:
+def build_prelude(kind_key: str | None = None, config_keys: Iterable[str] = (), *,
+                  names: Iterable[str] | None = None, callback: bool = True) -> Prelude:
     """The prelude for a script of `kind_key` (None: kind unknown) in a project whose
-    configuration has `config_keys`. Cached: the same arguments give the same object."""
+    configuration has `config_keys`. `names` keeps only those injected names (unknown ones are
+    ignored; None: all of them) and `callback=False` leaves `callback` out. Cached: the same
+    arguments give the same object."""
     if kind_key is not None:
         from app.domain.scripts import kind
 
         kind(kind_key)  # KeyError naming the valid keys
     keys = tuple(sorted({k for k in config_keys if isinstance(k, str) and k}))
-    return _build(kind_key, keys)
+    chosen = None if names is None else tuple(sorted(set(names)))
+    return _build(kind_key, keys, chosen, callback)
