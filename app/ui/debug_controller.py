@@ -7,6 +7,12 @@ come back as signals on the GUI thread. While the script is paused no thread wai
 GUI runs its normal event loop: stepping, variables and evaluation are single requests. The
 session uses the window's runner, so a debug run shares the container (and `global_`) with runs;
 closing the window closes the runner, which ends a paused session (`RunnerClient.close`).
+
+Breakpoints follow the code they are on: the editor moves them with its text (`breakpoints_moved`,
+app/ui/editor/breakpoint_marks.py) and the controller rewrites its records (condition and hit count
+kept), saving the file shortly after (and when the window closes). A debug run sends the lines as
+they are now; a script already paused runs the text it started with, so until it ends the lines
+sent to it are translated back to that text.
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QInputDialog, QMenu
 
@@ -30,6 +37,7 @@ if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
 OLD_CODE_NOTE = "the script is paused: the running code is the version it started with, not your edits"
+SAVE_DELAY_MS = 500  # moved breakpoints are saved this long after the last edit that moved them
 
 
 class _Worker:
@@ -82,6 +90,12 @@ class DebugController(QObject):
         self.break_on_callback_error = False
         self.completion_timeout: float | None = None  # jedi's budget in the child; None: its default (~1 s)
         self.breakpoints: dict[str, dict[int, LineBreakpoint]] = load_breakpoints(self.project)
+        self._run_lines: dict[int, int] = {}  # current line -> line in the text the paused run started with
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.save_breakpoints)
+        window.installEventFilter(self)  # its Close: save moved breakpoints still waiting
         self._worker = _Worker()
         self.actions: dict[str, QAction] = {}
         self.panels: dict[str, Any] = {}
@@ -144,7 +158,9 @@ class DebugController(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         """Right click in an editor's gutter: the breakpoint menu of that line."""
-        if event.type() == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent):
+        if event.type() == QEvent.Type.Close and watched is self.window and self._save_timer.isActive():
+            self.save_breakpoints()
+        elif event.type() == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent):
             key = getattr(watched, "_debug_key", None)
             if key is not None:
                 self.show_menu(self.breakpoint_menu(key, watched.line_at(event.pos().y())), event.globalPos())
@@ -152,21 +168,53 @@ class DebugController(QObject):
         return super().eventFilter(watched, event)
 
     def _breakpoints_changed(self, key: str) -> None:
-        save_breakpoints(self.project, self.breakpoints)
+        if key == self.key:  # a breakpoint taken away: its line no longer needs translating
+            self._run_lines = {line: started for line, started in self._run_lines.items()
+                               if line in self.breakpoints.get(key, {})}
+        self.save_breakpoints()
         doc = self.window.docs.get(key)
         if doc is not None:
             self._paint_breakpoints(doc)
 
+    def save_breakpoints(self) -> None:
+        """Write `.customdb/breakpoints.json` now (a pending delayed save is done by this one)."""
+        self._save_timer.stop()
+        try:
+            save_breakpoints(self.project, self.breakpoints)
+        except OSError as e:
+            self.message.emit(f"breakpoints not saved: {e}")
+
+    def _breakpoints_moved(self, key: str, moved: dict[int, int | None]) -> None:
+        """The editor moved (or deleted, or an undo restored) breakpoints of `key` with its text:
+        take its lines, keep each record's condition and hit count, save soon."""
+        doc = self.window.docs.get(key)
+        if doc is None:
+            return
+        records: dict[int, LineBreakpoint] = {}
+        for line, payload in doc.editor.breakpoint_items().items():
+            records[line] = replace(payload, line=line) if isinstance(payload, LineBreakpoint) else LineBreakpoint(line)
+        self.breakpoints[key] = records
+        if key == self.key and self.state != "idle":
+            self._run_lines = {moved.get(line, line): started for line, started in self._run_lines.items()
+                               if moved.get(line, line) is not None}
+        self._save_timer.start()
+
     def wire_breakpoints(self, key: str) -> list[dict]:
         return [bp.to_wire() for _, bp in sorted(self.breakpoints.get(key, {}).items())]
 
+    def _wire_for_run(self, key: str) -> list[dict]:
+        """The breakpoints of the running script, at its lines as they were when the run started
+        (a breakpoint set since then on a line that was not one goes as it is)."""
+        records = {self._run_lines.get(line, line): bp for line, bp in self.breakpoints.get(key, {}).items()}
+        return [replace(bp, line=line).to_wire() for line, bp in sorted(records.items())]
+
     def _paint_breakpoints(self, doc: Any) -> None:
         editor = doc.editor
-        if hasattr(editor, "breakpoints"):
-            editor.breakpoints = set(self.breakpoints.get(doc.key, {}))
-            gutter = getattr(editor, "gutter", None)
-            if gutter is not None:
-                gutter.update()
+        records = self.breakpoints.get(doc.key, {})
+        if hasattr(editor, "set_breakpoints"):
+            editor.set_breakpoints(dict(records))
+        elif hasattr(editor, "breakpoints"):
+            editor.breakpoints = set(records)
 
     def hook_editors(self) -> None:
         """Give every open editor its breakpoints and the gutter-click toggle (once each)."""
@@ -181,6 +229,8 @@ class DebugController(QObject):
                 gutter.installEventFilter(self)
             if hasattr(doc.editor, "breakpoint_clicked"):
                 doc.editor.breakpoint_clicked.connect(lambda line, k=doc.key: self.toggle_breakpoint(k, line))
+            if hasattr(doc.editor, "breakpoints_moved"):
+                doc.editor.breakpoints_moved.connect(lambda moved, k=doc.key: self._breakpoints_moved(k, moved))
             doc.editor.textChanged.connect(self._edited_while_paused)
 
     def _edited_while_paused(self) -> None:
@@ -210,6 +260,7 @@ class DebugController(QObject):
         self.key = doc.key
         source = doc.text()
         breakpoints = self.wire_breakpoints(doc.key)
+        self._run_lines = {line: line for line in self.breakpoints.get(doc.key, {})}
         watches = list(self.watches)
         options = {"step_into_libraries": self.step_into_libraries,
                    "break_on_callback_error": self.break_on_callback_error}
@@ -257,7 +308,7 @@ class DebugController(QObject):
         if self.state != "paused":
             return
         session = self.session
-        breakpoints = self.wire_breakpoints(self.key)
+        breakpoints = self._wire_for_run(self.key)
         watches = list(self.watches)
         self._set_state("running")
         self._clear_debug_line()
@@ -342,7 +393,7 @@ class DebugController(QObject):
                              if outcome.exception else ""))
 
     def _finished(self, result: dict) -> None:
-        self.session, self.last_stop = None, None
+        self.session, self.last_stop, self._run_lines = None, None, {}
         self._clear_debug_line()
         self._set_state("idle")
         self.finished.emit(result)
@@ -356,7 +407,7 @@ class DebugController(QObject):
             self._finished(session.result.to_dict())
 
     def _failed(self, message: str) -> None:
-        self.session, self.last_stop = None, None
+        self.session, self.last_stop, self._run_lines = None, None, {}
         self._clear_debug_line()
         self._set_state("idle")
         self.message.emit(f"debugging failed: {message}")

@@ -5,14 +5,23 @@ API for the window (everything else is private):
 - `configure(kind_key, config_keys)` fits completion to the script kind and project configuration.
 - `set_findings(list[Finding])`: gutter markers + wavy underlines with tooltips (lines 1-based;
   findings of other scripts or without a line are ignored). Markers follow edits.
-- `goto_line(n)`, `show_debug_line(n | None)`, `breakpoints` (set of 1-based lines, reserved).
+- `goto_line(n)`, `show_debug_line(n | None)`.
+- Breakpoints (the debugger owns them; the editor keeps them on their code): `breakpoints` (get or
+  set a set of 1-based lines), `set_breakpoints({line: payload})` / `breakpoint_items()` (the same
+  with an object the owner attaches to each, e.g. the debugger's LineBreakpoint). They follow edits
+  (app/ui/editor/breakpoint_marks.py): inserting or deleting lines above moves them, Return in front
+  of the code takes them down with it, joining a line into the previous one takes its breakpoint
+  along (unless that line has one), deleting the line deletes its breakpoint, undo/redo restore
+  them. `breakpoints_moved({old line: new line | None})` says so after each such edit (None:
+  deleted; an undo that only brought some back sends {}): read `breakpoint_items()` then.
 - `set_theme("light" | "dark" | None)`; None (the default) follows the OS colour scheme.
 - `show_find()`, `show_replace()`, `show_goto_line()`, `toggle_comment()` for menu actions; the
   editor also handles Ctrl+F/H/G/ /, Ctrl+Space, Ctrl+. itself while focused (it claims those keys
   through ShortcutOverride, so window actions with the same shortcuts do not conflict).
 - `apply_source_edit(new_text)`: replace the content as ONE undo step, keeping the cursor line.
 - Signals: `modification_changed(bool)`, `cursor_position_changed(line, col)` (1-based),
-  `gutter_clicked(line)`, `breakpoint_clicked(line)`, `text_changed_debounced(str)` (for live
+  `gutter_clicked(line)`, `breakpoint_clicked(line)`, `breakpoints_moved(dict)`,
+  `text_changed_debounced(str)` (for live
   lint, ~400 ms after typing stops). Quick fix (Ctrl+. or `quick_fix()`): on an
   `anonymous-entry`/`non-recommended-name` finding the editor applies
   `app.domain.rename.rename_entry` itself (one undo step) and emits `quick_fix_applied(code)`, or
@@ -44,6 +53,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from app.domain.findings import Finding, Severity
+from app.ui.editor.breakpoint_marks import BreakpointMarks
 from app.ui.editor.gutter import Gutter
 from app.ui.editor.highlighter import PygmentsHighlighter
 from app.ui.editor.themes import Theme, palette_theme_name, system_theme_name, theme
@@ -70,6 +80,46 @@ def utf16_to_index(text: str, units: int) -> int:
     return len(text.encode("utf-16-le")[: 2 * units].decode("utf-16-le", errors="ignore"))
 
 
+def _lines(text: str) -> list[str]:
+    """`text` cut after each line break (the pieces join back to `text`)."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def _line_changes(old: str, new: str) -> list[tuple[int, int, str]]:
+    """The replacements (UTF-16 start, end in `old`, new text), in order, that turn `old` into
+    `new`: one per run of differing lines, trimmed to the differing middle."""
+    import difflib
+
+    a, b = _lines(old), _lines(new)
+    starts = [0]
+    for piece in a:
+        starts.append(starts[-1] + utf16_len(piece))
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    matcher = difflib.SequenceMatcher(None, a[head: len(a) - tail], b[head: len(b) - tail], autojunk=False)
+    out = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        was, now = "".join(a[head + i1: head + i2]), "".join(b[head + j1: head + j2])
+        limit = min(len(was), len(now))
+        prefix = 0
+        while prefix < limit and was[prefix] == now[prefix]:
+            prefix += 1
+        suffix = 0
+        while suffix < limit - prefix and was[-1 - suffix] == now[-1 - suffix]:
+            suffix += 1
+        base = starts[head + i1]
+        out.append((base + utf16_len(was[:prefix]), base + utf16_len(was[: len(was) - suffix]),
+                    now[prefix: len(now) - suffix]))
+    return out
+
+
 def _own_shortcut(event: QKeyEvent) -> bool:
     """Keys the editor handles itself even when a window action has the same shortcut."""
     from PySide6.QtCore import Qt
@@ -87,6 +137,7 @@ class CodeEditor(QPlainTextEdit):
     cursor_position_changed = Signal(int, int)
     gutter_clicked = Signal(int)
     breakpoint_clicked = Signal(int)
+    breakpoints_moved = Signal(object)  # {old line: new line | None}
     text_changed_debounced = Signal(str)
     quick_fix_requested = Signal(object)
     quick_fix_applied = Signal(str)
@@ -95,7 +146,8 @@ class CodeEditor(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None, *, theme_name: str | None = None,
                  completion: bool = True):
         super().__init__(parent)
-        self.breakpoints: set[int] = set()  # reserved for the debugger (1-based lines)
+        self._breakpoint_marks = BreakpointMarks(self.document())
+        self._breakpoint_lines: set[int] = set()  # cached for the gutter's paint
         self.debug_line: int | None = None
         self.kind_key: str | None = None
         self.config_keys: tuple[str, ...] = ()
@@ -183,7 +235,11 @@ class CodeEditor(QPlainTextEdit):
     def setPlainText(self, text: str) -> None:  # noqa: N802 (Qt's name, so callers of either get it)
         """QPlainTextEdit.setPlainText, but a long text is coloured progressively."""
         self.highlighter.begin_progressive(0, self._visible_lines() + 10, text.count("\n") + 1)
+        kept = self._breakpoint_marks.items()  # a new text: breakpoints keep their line numbers
+        self._breakpoint_marks.reset()
         super().setPlainText(text)
+        if kept:
+            self._breakpoints_set(kept)
 
     def source(self) -> str:
         return self.toPlainText()
@@ -196,25 +252,19 @@ class CodeEditor(QPlainTextEdit):
     def apply_source_edit(self, new_text: str) -> None:
         """Replace the content with `new_text` as ONE undo step, keeping the cursor on its line.
 
-        Only the differing middle is replaced, so markers, breakpoints and colours elsewhere
-        stay put."""
+        Only the lines that differ are replaced (and within them only the differing middle), so
+        markers, breakpoints and colours elsewhere stay put, also between two distant changes."""
         old = self.toPlainText()
         if old == new_text:
             return
         cursor = self.textCursor()
         line, col = cursor.blockNumber(), cursor.positionInBlock()
-        prefix = 0
-        limit = min(len(old), len(new_text))
-        while prefix < limit and old[prefix] == new_text[prefix]:
-            prefix += 1
-        suffix = 0
-        while suffix < limit - prefix and old[-1 - suffix] == new_text[-1 - suffix]:
-            suffix += 1
         edit = QTextCursor(self.document())
         edit.beginEditBlock()
-        edit.setPosition(utf16_len(old[:prefix]))
-        edit.setPosition(utf16_len(old[: len(old) - suffix]), QTextCursor.MoveMode.KeepAnchor)
-        edit.insertText(new_text[prefix: len(new_text) - suffix])
+        for start, end, text in reversed(_line_changes(old, new_text)):
+            edit.setPosition(start)
+            edit.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            edit.insertText(text)
         edit.endEditBlock()
         block = self.document().findBlockByNumber(min(line, self.blockCount() - 1))
         cursor = QTextCursor(block)
@@ -262,6 +312,40 @@ class CodeEditor(QPlainTextEdit):
         if self._find_bar is not None:
             self._find_bar.hide()
         self.goto_bar.open()
+
+    # -- breakpoints --------------------------------------------------------------------------------
+    @property
+    def breakpoints(self) -> set[int]:
+        """The 1-based lines that carry a breakpoint, as the text is now."""
+        return set(self._breakpoint_lines)
+
+    @breakpoints.setter
+    def breakpoints(self, lines: Iterable[int]) -> None:
+        items = self._breakpoint_marks.items()
+        self.set_breakpoints({line: items.get(line) for line in lines})
+
+    def set_breakpoints(self, items: dict[int, object]) -> None:
+        """Breakpoints on exactly these 1-based lines, each with the owner's payload (lines past the
+        end are dropped and reported by `breakpoints_moved`)."""
+        self._breakpoints_set(items)
+
+    def breakpoint_items(self) -> dict[int, object]:
+        """{1-based line: payload} of every breakpoint, as the text is now."""
+        return self._breakpoint_marks.items()
+
+    def _breakpoints_set(self, items: dict[int, object]) -> None:
+        dropped = self._breakpoint_marks.set_items(items)
+        self._breakpoint_lines = self._breakpoint_marks.lines()
+        self.gutter.update()
+        if dropped:
+            self.breakpoints_moved.emit(dropped)
+
+    def _follow_breakpoints(self) -> None:
+        moved = self._breakpoint_marks.on_contents_change()
+        if moved is not None:
+            self._breakpoint_lines = self._breakpoint_marks.lines()
+            self.gutter.update()
+            self.breakpoints_moved.emit(moved)
 
     # -- findings -----------------------------------------------------------------------------------
     def set_findings(self, findings: Iterable[Finding]) -> None:
@@ -619,6 +703,7 @@ class CodeEditor(QPlainTextEdit):
         self.cursor_position_changed.emit(c.blockNumber() + 1, col + 1)
 
     def _on_contents_change(self, position: int, removed: int, added: int) -> None:
+        self._follow_breakpoints()
         self._lint_timer.start()
 
     # -- gutter and overlays ----------------------------------------------------------------------------
