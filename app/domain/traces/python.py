@@ -13,9 +13,11 @@ from app.domain.traces.model import PYTHON, Frame, Trace
 
 FRAME = re.compile(r'^(?P<indent>[ \t]*)File "(?P<file>[^"]*)", line (?P<line>\d{1,9})(?:, in (?P<func>.+?))?[ \t]*$')
 _EXC = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?::[ \t]?(?P<msg>.*))?$")
+# greedy `[^\n]*[^ \t\n]` rather than a lazy `[^\n]*?` before the trailing spaces: the same
+# capture (the rest of the line, right-stripped) without retrying the tail at every character
 _FAST_FRAME = re.compile(
-    r'([ \t]*)File "([^"\n]*)", line (\d{1,9})(?:, in ([^\n]*?))?[ \t]*\n'
-    r'(?:\1[ \t]+(?!File ")([^ \t\n][^\n]*?)[ \t]*\n(?:[ \t]*[~^][~^ \t]*\n)*)?')
+    r'([ \t]*)File "([^"\n]*)", line (\d{1,9})(?:, in ((?:[^\n]*[^ \t\n])?))?[ \t]*\n'
+    r'(?:\1[ \t]+(?!File ")([^ \t\n](?:[^\n]*[^ \t\n])?)[ \t]*\n(?:[ \t]*[~^][~^ \t]*\n)*)?')
 _FAST_EXC = re.compile(r"([ \t]*)([A-Za-z_][\w.]*)(?::[ \t]?([^\n]*))?(?:\n|\Z)")
 _MARKERS = re.compile(r"^[ \t]*[~^]+[ \t~^]*$")  # caret lines under the failing expression
 _SKIP = re.compile(r"^[ \t]*(?:\[Previous line repeated \d+ more times?\]|\.\.\.<\d+ lines?>\.\.\.)")

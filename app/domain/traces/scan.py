@@ -18,8 +18,9 @@ from app.domain.traces.model import Trace
 _PY_HEADER = "Traceback (most recent call last)"
 _GROUP = "Exception Group "
 # Each anchor is found by its own search: a pattern that starts with a literal lets the regex
-# engine skip ahead at C speed, where one combined alternation would test every position.
-_PY = re.compile(re.escape(_PY_HEADER))
+# engine skip ahead at C speed, where one combined alternation would test every position. The
+# Python header is a plain str.find: its long needle lets the search skip most characters
+# unread (about twice as fast as the regex engine, which reads every one).
 # a frame line as both languages indent it: "    at …" and '  File "…' (also behind a log prefix
 # or inside a JSON string); one literal-led search finds both
 _FRAME = re.compile(r'  (?:at |File \\?")')
@@ -35,9 +36,9 @@ def scan(text: str, depth: int = 0) -> list[Trace]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     traces: list[Trace] = []
-    py_search, frame_search, bare_search = _PY.search, _FRAME.search, _BARE.search
-    m = py_search(text)
-    py = m.start() if m else _NONE
+    py_find, frame_search, bare_search = text.find, _FRAME.search, _BARE.search
+    py = py_find(_PY_HEADER)
+    py = _NONE if py < 0 else py
     m = frame_search(text)
     frame = m.start() + 2 if m else _NONE
     m = bare_search(text)
@@ -48,8 +49,8 @@ def scan(text: str, depth: int = 0) -> list[Trace]:
     while True:  # always handle the nearest anchor; re-search an anchor once it falls behind
         at_least = max(pos, py_from)
         if py < at_least:
-            m = py_search(text, at_least)
-            py = m.start() if m else _NONE
+            py = py_find(_PY_HEADER, at_least)
+            py = _NONE if py < 0 else py
         at_least = max(pos, frame_from)
         if frame < at_least:  # the match starts 2 characters before the anchor: search from there
             m = frame_search(text, max(at_least - 2, 0))

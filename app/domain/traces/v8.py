@@ -145,10 +145,12 @@ def _line_rx(key: str | None) -> re.Pattern[str]:
     """One frame line: the optional log prefix, then the common `at name (file:line:col)` (groups
     1-4) or `at file:line:col` (5-7) forms parsed in the same C call, or any other `at …` (8)."""
     prefix = f"(?:{prefix_pattern(key)})?" if key is not None else ""
+    # greedy names and files: parentheses and the line end bound them, so they capture what the
+    # lazy forms would, without retrying the rest of the pattern at every character
     return re.compile(
-        prefix + r"[ \t]*at (?:(?:async |new )*([^ (\n][^()\n]*?) \(((?!eval at )[^()\n]+?):(\d{1,9}):(\d{1,9})\)"
+        prefix + r"[ \t]*at (?:(?:async |new )*([^ (\n][^()\n]*) \(((?!eval at )[^()\n]+):(\d{1,9}):(\d{1,9})\)"
         r"(?: \{)?[ \t]*(?:\n|\Z)"
-        r"|(?:async )?([^ ()\n][^()\n]*?):(\d{1,9}):(\d{1,9})(?: \{)?[ \t]*(?:\n|\Z)"
+        r"|(?:async )?([^ ()\n][^()\n]*):(\d{1,9}):(\d{1,9})(?: \{)?[ \t]*(?:\n|\Z)"
         r"|([^\n]*))")
 
 
