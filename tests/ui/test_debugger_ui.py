@@ -277,3 +277,84 @@ def test_console_tab_and_ctrl_space_complete_live_objects_in_a_popup(make_window
     _press(qtbot, editor, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
     assert window.run_panel.last_result["result"]["user_id"] == "legacy|7"
+
+
+def _type_line_after_def(qtbot, editor, text="started = True"):
+    """Return at the end of `def login(...):` and a statement: every line below moves down one."""
+    editor.goto_line(1, len("def login(email, password, callback):") + 1)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.keyClicks(editor, text)
+
+
+def test_a_breakpoint_follows_its_code_into_the_run_and_the_saved_file(make_window, project, qtbot):
+    from app.domain.breakpoints import LineBreakpoint
+    from app.domain.project import load_project
+
+    window = _window(make_window, project)
+    debugger = window.debugger
+    debugger.set_breakpoint("login", 4, "row is not None")  # the bcrypt check
+    editor = window.docs["login"].editor
+    _type_line_after_def(qtbot, editor)
+    assert editor.breakpoints == {5}
+    assert debugger.breakpoints["login"] == {5: LineBreakpoint(5, "row is not None")}
+    qtbot.waitUntil(lambda: 5 in load_breakpoints(project).get("login", {}), timeout=5000)
+    assert load_breakpoints(project)["login"] == {5: LineBreakpoint(5, "row is not None")}
+
+    window.run_panel.form("login").set_value(ALICE)
+    qtbot.keyClick(editor, Qt.Key.Key_F5)  # the run uses the edited text and the moved line
+    qtbot.waitUntil(lambda: debugger.state == "paused", timeout=TIMEOUT)
+    assert (debugger.last_stop.line, editor.debug_line) == (5, 5)
+    assert "bcrypt.checkpw" in editor.document().findBlockByNumber(4).text()
+    qtbot.keyClick(editor, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
+    assert window.run_panel.last_result["outcome"] == "ok"
+
+    window.save_doc(window.docs["login"])
+    assert window.close()
+    again = _window(make_window, load_project(project.root))  # the project reopened
+    assert again.docs["login"].editor.breakpoints == {5}
+    assert again.debugger.breakpoints["login"][5].condition == "row is not None"
+
+
+def test_deleting_a_breakpoint_line_deletes_it_and_undo_restores_it_with_its_hit_count(make_window, project, qtbot):
+    from app.domain.breakpoints import LineBreakpoint
+
+    window = _window(make_window, project)
+    debugger = window.debugger
+    debugger.set_breakpoint("login", 6, hit=">=2")  # log.info(...)
+    editor = window.docs["login"].editor
+    cursor = editor.textCursor()
+    cursor.setPosition(editor.document().findBlockByNumber(5).position())
+    cursor.setPosition(editor.document().findBlockByNumber(6).position(), cursor.MoveMode.KeepAnchor)
+    editor.setTextCursor(cursor)
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    assert editor.breakpoints == set() and debugger.breakpoints["login"] == {}
+    qtbot.waitUntil(lambda: load_breakpoints(project) == {}, timeout=5000)
+    qtbot.keyClick(editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert editor.breakpoints == {6}
+    assert debugger.breakpoints["login"] == {6: LineBreakpoint(6, None, ">=2")}
+    assert not window.docs["login"].modified
+    assert window.close()  # a save still waiting is done when the window closes
+    assert load_breakpoints(project)["login"] == {6: LineBreakpoint(6, None, ">=2")}
+
+
+def test_lines_typed_while_paused_do_not_shift_the_breakpoints_of_the_paused_run(make_window, project, qtbot):
+    window = _window(make_window, project)
+    window.debugger.toggle_breakpoint("login", 6)  # log.info(...)
+    editor, debugger = _start(window, qtbot, line=2)
+    assert debugger.last_stop.line == 2
+    _type_line_after_def(qtbot, editor)
+    assert editor.breakpoints == {3, 7}
+    qtbot.keyClick(editor, Qt.Key.Key_F5)  # the paused run still has the text it started with
+    qtbot.waitUntil(lambda: debugger.state == "paused" and debugger.last_stop.line == 6, timeout=TIMEOUT)
+    assert debugger.last_stop.reason == "breakpoint"  # old line 6 is log.info(...); 7 would be the return
+    qtbot.keyClick(editor, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
+    qtbot.keyClick(editor, Qt.Key.Key_F5)  # a new run has the edited text: the moved lines
+    qtbot.waitUntil(lambda: debugger.state == "paused", timeout=TIMEOUT)
+    assert debugger.last_stop.line == 3
+    qtbot.keyClick(editor, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: debugger.state == "paused" and debugger.last_stop.line == 7, timeout=TIMEOUT)
+    qtbot.keyClick(editor, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
+    assert window.run_panel.last_result["outcome"] == "ok"
