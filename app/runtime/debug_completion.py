@@ -1,5 +1,6 @@
 """Debug console completion inside the paused runner child: jedi over the selected frame's live
-objects, with the standard library's `rlcompleter` as the fallback.
+objects, the runtime's injected names from the editor's stub, and the standard library's
+`rlcompleter` as the fallback.
 
 Why here, when editor completion never runs in the runner: the editor completes source text
 against a generated stub, which any process can do; the debug console completes *values* that
@@ -13,6 +14,21 @@ answer, so past ~1 s (or on any error, or without jedi) the answer comes from rl
 call that overran keeps running in its thread (it cannot be interrupted); until it ends, requests
 are answered by rlcompleter at once (jedi is not thread-safe, so never two calls at a time).
 
+Injected names: jedi 0.20.1 crashes on the live `db` (jedi#1990: a property of SQLAlchemy 2.1's
+Connection, `default_isolation_level`, is annotated `Optional[IsolationLevel]`, a `Literal` alias,
+and jedi evaluates that annotation with a typing object that lacks `with_generics`). So `db`,
+`text`, `bcrypt`, `log` and the error classes are completed as in the editor, from the stub
+generated from `app.runtime.api` (`app.runtime.completion_stub`), prepended to the console text:
+the same names, signatures and docs the editor offers. Only a name whose value in the frame is
+still what the runtime injected (a Connection, sqlalchemy's `text`, the bcrypt module, a Logger,
+the runtime's error class) is taken from the stub; a name the script rebound stays live, and
+another name holding the same value (`conn = db`) is written as an alias of the stubbed one.
+`configuration` and `global_` stay live: their real keys are what users want to complete.
+
+The jedi cache is parso's pickle folder, hardened like the editor's (`app.runtime.jedi_cache`): a
+truncated or foreign cache file is a miss, so it never makes the console fall back.
+`$CUSTOMDB_JEDI_CACHE_DIR` names the folder (the editor's, ideally); jedi's default otherwise.
+
 Safety: jedi does not run descriptors (`allow_unsafe_interpreter_executions` off), so completing
 `obj.` never executes a property of the user's code (rlcompleter does not either). The
 `configuration` mapping (and any alias of it) is replaced by a keys-only dict before jedi or
@@ -23,11 +39,16 @@ out as well.
 
 from __future__ import annotations
 
+import keyword
+import logging
 import re
+import sys
 import threading
-from collections.abc import Mapping
+import types
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from app.runtime import errors
 from app.runtime.masking import Masker
 
 TIMEOUT_S = 1.0  # jedi's budget for one request; rlcompleter answers past it
@@ -35,7 +56,36 @@ MAX_ITEMS = 200
 DOC_ITEMS = 8  # items that carry a signature and a short doc (each costs jedi a few ms)
 DOC_CAP = 400  # characters of one short doc
 _TOKEN = re.compile(r"[A-Za-z_][\w.]*$|$")  # the dotted name rlcompleter completes
+_CALL_SUFFIX = re.compile(r"\(\)?$")  # rlcompleter's "(" after a callable, "()" when it takes no argument
 _jedi_busy = threading.Lock()  # held while a jedi call runs (it may outlive its request)
+
+
+def _is_connection(value: Any) -> bool:
+    engine = sys.modules.get("sqlalchemy.engine")  # never imported here: no SQLAlchemy, no Connection
+    return engine is not None and isinstance(value, engine.Connection)
+
+
+def _is_text(value: Any) -> bool:
+    sqlalchemy = sys.modules.get("sqlalchemy")
+    return sqlalchemy is not None and value is getattr(sqlalchemy, "text", None)
+
+
+def _is_error_class(name: str) -> Callable[[Any], bool]:
+    return lambda value: value is getattr(errors, name)
+
+
+STUBBED: dict[str, Callable[[Any], bool]] = {
+    "db": _is_connection,
+    "text": _is_text,
+    "bcrypt": lambda value: isinstance(value, types.ModuleType) and value.__name__ == "bcrypt",
+    "log": lambda value: isinstance(value, logging.Logger),
+    **{name: _is_error_class(name) for name in ("WrongUsernameOrPasswordError", "ValidationError",
+                                                 "UnauthorizedError")},
+}
+"""The injected names completed from the stub, each with the test that the frame's value is still
+the one the runtime injects (a rebound name stays live). Not here: `configuration` and `global_`,
+whose live keys beat a static type, and any name `app.runtime.api` may add later (live until
+listed)."""
 
 
 def complete(text: str, global_ns: Mapping[str, Any], local_ns: Mapping[str, Any], masker: Masker,
@@ -88,11 +138,48 @@ def _jedi_bounded(text: str, namespaces: list[dict[str, Any]], timeout: float) -
     return result[0] if done.wait(max(0.0, timeout)) and result else []
 
 
+def _stub_source(namespaces: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """Source to put before the console text (the stub of the injected names the frame still
+    holds, and `alias = name` lines for other names bound to their values) and the namespaces
+    without those names, so jedi takes them from the source."""
+    global_ns, local_ns = namespaces
+    visible = {**global_ns, **local_ns}  # a local shadows a global
+    stubbed = {name: visible[name] for name, check in STUBBED.items() if name in visible and _safe(check, visible[name])}
+    if not stubbed:
+        return "", namespaces
+    from app.runtime.completion_stub import build_prelude
+
+    aliases = {}
+    for name, value in visible.items():
+        if name in stubbed or not name.isidentifier() or keyword.iskeyword(name) or name.startswith("__"):
+            continue
+        of = next((s for s, v in stubbed.items() if v is value or (s == "db" and _safe(_is_connection, value))), None)
+        if of is not None:  # `conn = db`, a helper's `connection` parameter: same value, same type
+            aliases[name] = of
+    gone = stubbed.keys() | aliases.keys()
+    source = build_prelude(names=stubbed, callback=False).text + "".join(f"{a} = {s}\n" for a, s in aliases.items())
+    return source, [{k: v for k, v in ns.items() if k not in gone} for ns in namespaces]
+
+
+def _safe(check: Callable[[Any], bool], value: Any) -> bool:
+    try:
+        return bool(check(value))
+    except Exception:  # noqa: BLE001 - an odd object (isinstance can run user code): keep it live
+        return False
+
+
 def _jedi_items(text: str, namespaces: list[dict[str, Any]]) -> list[dict[str, Any]]:
     import jedi
 
+    from app.runtime.completion_stub import HIDDEN_PREFIX
+    from app.runtime.jedi_cache import cache_dir_from_environment, use_jedi_cache
+
+    use_jedi_cache(jedi, cache_dir_from_environment())  # a damaged cache file is a miss, never a crash
     jedi.settings.allow_unsafe_interpreter_executions = False  # never run the script's properties
-    found = jedi.Interpreter(text, namespaces=namespaces).complete()
+    source, (global_ns, local_ns) = _stub_source(namespaces)
+    # jedi looks a name up in the first namespace that has it: locals first, as Python does
+    found = [c for c in jedi.Interpreter(source + text, namespaces=[local_ns, global_ns]).complete()
+             if not c.name.startswith(HIDDEN_PREFIX)]
     items = []
     for i, c in enumerate(found[:MAX_ITEMS]):
         item = {"name": c.name, "type": c.type, "signature": "", "doc": "",
@@ -130,7 +217,7 @@ def _rlcompleter(text: str, namespaces: list[dict[str, Any]]) -> list[dict[str, 
             match = completer.complete(token, state)
             if match is None or len(items) >= MAX_ITEMS:
                 break
-            name = match[token.rfind(".") + 1:].rstrip("(")
+            name = _CALL_SUFFIX.sub("", match[token.rfind(".") + 1:])
             if name not in names:
                 names.add(name)
                 items.append({"name": name, "type": "", "signature": "", "doc": "", "prefix_len": typed})

@@ -33,3 +33,46 @@ def test_console_completion_in_the_child_is_jedi_over_live_objects(tmp_path, mon
         assert secret not in repr(replies)
         session.continue_()
         assert session.wait_stop().result.outcome == "ok"
+
+
+DB_LOGIN = '''
+def login(email, password, callback):
+    conn = db
+    row = db.execute(text("SELECT 1 AS one")).first()
+    return callback(None, {"user_id": "legacy|1", "email": email})
+'''
+
+
+def test_console_completes_db_with_jedi_in_a_real_debug_run_despite_a_damaged_cache(tmp_path, monkeypatch):
+    """`db.` in the paused child (jedi 0.20.1 crashes on the live Connection) completes from the
+    editor's stub, with signatures and docs, even when the jedi cache folder holds damaged files."""
+    from app.runtime import debug_completion
+    from app.runtime.masking import Masker
+    from app.runtime.namespace import make_engine
+
+    cache = tmp_path / "jedi-cache"
+    monkeypatch.setenv("CUSTOMDB_JEDI_CACHE_DIR", str(cache))  # the child inherits it
+    monkeypatch.setattr("jedi.settings.cache_directory", str(cache))
+    engine = make_engine("sqlite://")
+    with engine.connect() as live:  # fill the folder here, as an earlier session would have
+        filled = debug_completion.complete("db.", {"db": live}, {}, Masker([]), timeout=60)
+    engine.dispose()
+    assert "execute" in [i["name"] for i in filled["items"]]
+    for i, p in enumerate(sorted(cache.rglob("*.pkl"))):  # killed mid-write / another parso's
+        p.write_bytes(p.read_bytes()[:10] if i % 2 else b"cno_such_parso_module\nNodeCacheItem\n.")
+
+    project = make_project(tmp_path / "db", {"login": DB_LOGIN})
+    with RunnerClient(project, use_spare=False) as c:
+        session = DebugSession(c)
+        session.start("login", ALICE, ["5"])
+        assert session.wait_stop().line == 5
+        replies = {t: session.complete(t, 0, timeout=60) for t in ("db.", "db.exe", "conn.roll", "row.")}
+        assert {r["engine"] for r in replies.values()} == {"jedi"}, replies
+        assert {"execute", "begin", "commit", "rollback"} <= {i["name"] for i in replies["db."]["items"]}
+        execute = next(i for i in replies["db.exe"]["items"] if i["name"] == "execute")
+        assert execute["signature"].startswith("execute(statement") and execute["doc"]
+        assert "rollback" in [i["name"] for i in replies["conn.roll"]["items"]]  # an alias of db
+        assert session.evaluate("1 + 1")["repr"] == "2"  # the session goes on
+        session.continue_()
+        assert session.wait_stop().result.outcome == "ok"
+    assert not any(p.stat().st_size == 10 for p in cache.rglob("*.pkl"))  # the damaged files were rewritten

@@ -89,8 +89,9 @@ def test_configuration_and_its_aliases_are_keys_only_for_the_completers():
 
 def test_without_jedi_rlcompleter_answers(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "jedi", None)  # `import jedi` raises ImportError
-    replies = _complete(tmp_path, "ro", "user.lo", "user.gr")
+    replies = _complete(tmp_path, "ro", "user.lo", "user.gr", "row.cop")
     assert {r["engine"] for r in replies.values()} == {"rlcompleter"}
+    assert _names(replies["row.cop"]) == ["copy"]  # rlcompleter's "()" is not part of the name either
     assert "row" in _names(replies["ro"])
     assert _names(replies["user.lo"]) == ["logins"] and _item(replies["user.lo"], "logins")["prefix_len"] == 2
     assert _names(replies["user.gr"]) == ["greet"]  # a callable: rlcompleter's "(" is not part of the name
@@ -135,3 +136,130 @@ def test_slow_jedi_is_answered_by_rlcompleter_and_not_called_again_while_busy(tm
     assert replies["row.ke"] == {"engine": "rlcompleter", "items": [
         {"name": "keys", "type": "", "signature": "", "doc": "", "prefix_len": 2}]}
     assert debug_completion._jedi_busy.locked()  # the first call still runs: the second never reached jedi
+
+
+# -- the runtime's injected names: completed from the editor's stub ------------------------------
+INJECTED_SOURCE = """
+def helper(connection, note):
+    return connection, note
+
+
+def entry(email):
+    conn = db
+    found = db.execute(text("SELECT 1 AS one")).first()
+    pair = helper(db, "x")
+    return found, pair
+"""
+
+
+def _complete_injected(tmp_path, texts, source=INJECTED_SOURCE, line=8, extra_globals=None):
+    """Pause on `line` of `source` run with the runtime's real injected globals (a dry-run
+    Connection to SQLite, text, bcrypt, log, the error classes) and complete each text there;
+    {text: reply value}."""
+    import logging
+    import textwrap
+
+    from app.runtime import namespace
+    from app.runtime.debugger import Debugger
+    from tests.runtime.test_debugger import Driver
+
+    engine = namespace.make_engine(f"sqlite:///{tmp_path / 'legacy.db'}")
+    db = namespace.DryRunConnection(engine)
+    db.begin()
+    text = textwrap.dedent(source).lstrip("\n")
+    path = tmp_path / "script.py"
+    path.write_text(text)
+    names = namespace.injected({"API_BASE": "https://api"}, {}, db, logging.getLogger("customdb.test"))
+    module = namespace.module_globals({**names, **(extra_globals or {})}, str(path), "login")
+    exec(compile(text, str(path), "exec"), module)
+    inline = [{"cmd": "complete", "req": i, "text": t, "frame": 0, "timeout": JEDI_TIME} for i, t in enumerate(texts)]
+    driver = Driver([], inline)
+    debugger = Debugger(str(path), "entry", driver.send, driver.recv, source=text, breakpoints=[line],
+                        masker=Masker([]))
+    try:
+        debugger.runcall(lambda: module["entry"]("alice@example.com"))
+    finally:
+        db.rollback()
+        db.close()
+        engine.dispose()
+    assert driver.stops and driver.stops[0][1] == line, driver.stops
+    return {texts[r["req"]]: r["value"] for r in driver.replies}
+
+
+def test_db_completes_through_jedi_with_signatures_and_docs(tmp_path):
+    replies = _complete_injected(tmp_path, ["db.", "db.exe", "conn.comm", "d"])
+    assert {r["engine"] for r in replies.values()} == {"jedi"}, replies
+    assert {"execute", "begin", "commit", "rollback", "close"} <= set(_names(replies["db."]))
+    execute = _item(replies["db.exe"], "execute")
+    assert execute["type"] == "function" and execute["prefix_len"] == 3
+    assert execute["signature"].startswith("execute(statement") and "SQL statement" in execute["doc"]
+    assert _item(replies["conn.comm"], "commit")["signature"] == "commit() -> None"  # an alias of db
+    db = _item(replies["d"], "db")  # the bare name carries the runtime's description, as in the editor
+    assert "SQLAlchemy Connection" in db["doc"]
+    assert not [n for n in _names(replies["d"]) if n.startswith("_cdb")]
+
+
+def test_the_other_injected_names_complete_like_in_the_editor(tmp_path):
+    replies = _complete_injected(tmp_path, ["log.war", "bcrypt.chec", "Wrong", "Valid", "Unauth", "tex",
+                                            'configuration["', "global_.", "fou"])
+    assert {r["engine"] for r in replies.values()} == {"jedi"}, replies
+    assert "warning" in _names(replies["log.war"])
+    assert _names(replies["bcrypt.chec"]) == ["checkpw"]
+    wrong = _item(replies["Wrong"], "WrongUsernameOrPasswordError")
+    assert wrong["type"] == "class" and wrong["signature"].startswith("WrongUsernameOrPasswordError(")
+    assert "ValidationError" in _names(replies["Valid"]) and "UnauthorizedError" in _names(replies["Unauth"])
+    assert "text" in _names(replies["tex"])
+    assert _names(replies['configuration["']) == ['"API_BASE"']  # still the live keys
+    assert {"get", "setdefault"} <= set(_names(replies["global_."]))
+    assert _item(replies["fou"], "found")["type"] == "instance"  # the script's own names: live
+
+
+def test_a_helper_parameter_holding_db_completes_as_a_connection(tmp_path):
+    replies = _complete_injected(tmp_path, ["connection.exe", "note.up"], line=2)
+    assert {r["engine"] for r in replies.values()} == {"jedi"}, replies
+    assert "execute" in _names(replies["connection.exe"])
+    assert _names(replies["note.up"]) == ["upper"]
+
+
+def test_a_rebound_injected_name_completes_its_live_value(tmp_path):
+    source = """
+class Store:
+    def fetch(self):
+        return 1
+
+
+def entry(email):
+    db = Store()
+    log = {"lines": 1}
+    return db, log
+"""
+    replies = _complete_injected(tmp_path, ["db.", 'log["'], source=source, line=9)
+    assert {r["engine"] for r in replies.values()} == {"jedi"}, replies
+    assert "fetch" in _names(replies["db."]) and "execute" not in _names(replies["db."])
+    assert _names(replies['log["']) == ['"lines"']  # the local dict, not the injected logger
+
+
+def test_a_connection_jedi_cannot_read_falls_back_but_the_session_goes_on(tmp_path, monkeypatch):
+    monkeypatch.delitem(debug_completion.STUBBED, "db")  # as before: jedi on the live Connection
+    replies = _complete_injected(tmp_path, ["db.exe", "found."])
+    assert replies["db.exe"]["engine"] == "rlcompleter" and "execute" in _names(replies["db.exe"])
+    assert replies["found."]["engine"] == "jedi"  # the next request is jedi's again
+
+
+def test_a_damaged_jedi_cache_still_completes_db_with_jedi(tmp_path, monkeypatch):
+    import parso.cache
+
+    cache = tmp_path / "jedi-cache"
+    monkeypatch.setenv("CUSTOMDB_JEDI_CACHE_DIR", str(cache))
+    monkeypatch.setattr("jedi.settings.cache_directory", str(cache))  # restored after the test
+    parso.cache.parser_cache.clear()  # parse (and cache) SQLAlchemy's sources into the folder
+    assert "execute" in _names(_complete_injected(tmp_path, ["db."])["db."])
+    pickles = list(cache.rglob("*.pkl"))
+    assert pickles
+    for i, p in enumerate(pickles):  # half killed mid-write, half written by another parso
+        p.write_bytes(p.read_bytes()[:10] if i % 2 else b"cno_such_parso_module\nNodeCacheItem\n.")
+    parso.cache.parser_cache.clear()  # the next completion reads the damaged files
+    replies = _complete_injected(tmp_path, ["db.exe", "found."])
+    assert {r["engine"] for r in replies.values()} == {"jedi"}, replies
+    assert _item(replies["db.exe"], "execute")["signature"].startswith("execute(")
+    parso.cache.parser_cache.clear()
