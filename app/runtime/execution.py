@@ -25,7 +25,16 @@ from app.domain.scripts import ScriptKind, kind
 from app.runtime.answer import Callback, describe_exception, frames
 from app.runtime.capture import Capture, Channel, RunOutput
 from app.runtime.masking import Masker
-from app.runtime.namespace import DryRunConnection, injected, make_engine, module_globals, script_logger
+from app.runtime.namespace import (
+    DryRunConnection,
+    DryRunGuard,
+    end_dry_run,
+    injected,
+    install_engine_guard,
+    make_engine,
+    module_globals,
+    script_logger,
+)
 from app.runtime.postmortem import add_sources, describe_failure
 from app.runtime.protocol import DEFAULT_LOG_CAP, TIMEOUT_MESSAGE
 from app.runtime.sqltrace import RunTrace, SqlTracer
@@ -63,6 +72,7 @@ class ScriptRunner:
         self.engines: dict[str, Engine] = {}
         self.tracer = SqlTracer()
         self.tracer.install()
+        install_engine_guard()  # a dry run also covers the engines a script makes itself
         self.log = script_logger(handler)
         self._compiled: dict[tuple[str, str, str], tuple[Any, Entry]] = {}
 
@@ -126,7 +136,8 @@ class ScriptRunner:
                       "log_event": None, "duration_ms": None, "committed": False}
             exit_code = fatal.exit_code
         finally:
-            self.tracer.current = None
+            end_dry_run()
+            self.tracer.end_run()  # entries still waiting for their row count go out now
             sys.setrecursionlimit(limit)
             self.capture.reinstall()
         if trace.dropped:
@@ -162,12 +173,17 @@ class ScriptRunner:
             report.update(error=error)
             return report
 
+        guard = None if commit else DryRunGuard(self.tracer.note, lambda line: self.output.emit("stderr", line))
+        if guard is not None:
+            guard.start()
         started = time.perf_counter()
         uncaught: BaseException | None = None
         try:
             self._call(code, entry, k, command, args, db, callback)
         except (SystemExit, MemoryError) as e:
             with contextlib.suppress(Exception):
+                if guard is not None:
+                    guard.end()
                 self._close(db, commit=False)
             raise _Fatal(*self._fatal(e, filename, masker)) from None
         except BaseException as e:  # noqa: BLE001 - the script's exception is the run's result
@@ -197,6 +213,8 @@ class ScriptRunner:
             report.update(outcome="timeout", error={"type": "CallbackNotCalled", "message": message,
                                                     "traceback": []})
         report["duration_ms"] = round(duration, 3)
+        if guard is not None:
+            guard.end()  # roll back what the script's own connections wrote
         try:
             report["committed"] = self._close(db, commit)
         except Exception as e:  # noqa: BLE001 - e.g. a deferred constraint failing at COMMIT
