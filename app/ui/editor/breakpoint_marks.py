@@ -57,6 +57,7 @@ class BreakpointMarks:
         self._history: dict[int, tuple[int, dict[int, int]]] = {}  # undo position -> (next id, {id: line})
         self._next_id = 0
         self._steps = document.availableUndoSteps()
+        self._count = document.blockCount()
         self._new_command = False
         document.undoCommandAdded.connect(self._command_added)
 
@@ -94,6 +95,7 @@ class BreakpointMarks:
             self._marks[self._next_id] = mark
             self._next_id += 1
         self._steps = self._doc.availableUndoSteps()
+        self._count = count
         self._record()
         return dropped
 
@@ -103,34 +105,45 @@ class BreakpointMarks:
         self._tombs.clear()
         self._history.clear()
         self._steps = self._doc.availableUndoSteps()
+        self._count = self._doc.blockCount()
         self._new_command = False
 
     # -- following edits ---------------------------------------------------------------------------
     def _command_added(self) -> None:
         self._new_command = True
 
-    def on_contents_change(self) -> dict[int, int | None] | None:
-        """Call on QTextDocument.contentsChange. Returns {old line: new line, or None when deleted}
-        for the breakpoints this edit moved or deleted (possibly empty when an undo only brought
-        some back), or None when no breakpoint changed."""
+    def on_contents_change(self, position: int, added: int) -> dict[int, int | None] | None:
+        """Call on QTextDocument.contentsChange(position, removed, added). Returns {old line: new
+        line, or None when deleted} for the breakpoints this edit moved or deleted (possibly empty
+        when an undo only brought some back), or None when no breakpoint changed."""
         steps = self._doc.availableUndoSteps()
         new_command, self._new_command = self._new_command, False
         moved_in_history = not new_command and steps != self._steps
         self._steps = steps
+        count, last_count = self._doc.blockCount(), self._count
+        self._count = count
         if not self._marks and not self._tombs:
             return None
         before = {i: m.line for i, m in self._marks.items()}
         snapshot = self._history.get(steps) if moved_in_history else None
         if snapshot is not None:
             self._restore(*snapshot)
+        elif count == last_count and not moved_in_history:
+            # Typing within lines: only a breakpoint whose line the edit touched can change.
+            end = position + added
+            self._follow({i: m for i, m in self._marks.items()
+                          if m.span.selectionStart() <= end and m.span.selectionEnd() >= position})
         else:
             self._follow(self._marks)
-        self._merge(before)
+        after = {i: m.line for i, m in self._marks.items()}
+        if after != before:
+            self._merge(before)
+            after = {i: m.line for i, m in self._marks.items()}
         if new_command:  # the redo branch is gone
             for key in [k for k in self._history if k > steps]:
                 del self._history[key]
-        self._record()
-        after = {i: m.line for i, m in self._marks.items()}
+        if new_command or moved_in_history or after != before or steps not in self._history:
+            self._record()
         if after == before:
             return None
         return {line: after.get(i) for i, line in before.items() if after.get(i) != line}

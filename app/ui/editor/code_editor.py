@@ -340,8 +340,8 @@ class CodeEditor(QPlainTextEdit):
         if dropped:
             self.breakpoints_moved.emit(dropped)
 
-    def _follow_breakpoints(self) -> None:
-        moved = self._breakpoint_marks.on_contents_change()
+    def _follow_breakpoints(self, position: int, added: int) -> None:
+        moved = self._breakpoint_marks.on_contents_change(position, added)
         if moved is not None:
             self._breakpoint_lines = self._breakpoint_marks.lines()
             self.gutter.update()
@@ -703,7 +703,7 @@ class CodeEditor(QPlainTextEdit):
         self.cursor_position_changed.emit(c.blockNumber() + 1, col + 1)
 
     def _on_contents_change(self, position: int, removed: int, added: int) -> None:
-        self._follow_breakpoints()
+        self._follow_breakpoints(position, added)
         self._lint_timer.start()
 
     # -- gutter and overlays ----------------------------------------------------------------------------

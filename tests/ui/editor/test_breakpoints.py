@@ -206,3 +206,37 @@ def test_the_gutter_paints_the_dot_on_the_moved_line(editor, qtbot):
 
     assert colour_at(3) == QColor(editor.theme.color("breakpoint")).name()
     assert colour_at(2) == QColor(editor.theme.color("gutter_background")).name()
+
+
+def test_after_any_edits_undoing_them_all_restores_every_breakpoint_and_redo_returns(editor):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from(["", "x", "\n", "\n    ", "a = 1\n", "\n\n", "é😀\n"])
+    edits = st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1), pieces), min_size=1, max_size=12)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(edits)
+    def check(steps):
+        editor.set_source(SOURCE)
+        editor.set_breakpoints({2: "b", 4: "d", 5: "e", 7: "g"})
+        doc = editor.document()
+        for start, length, text in steps:
+            size = doc.characterCount() - 1
+            a = int(start * size)
+            b = min(size, a + int(length * length * size))  # mostly short removals
+            cursor = QTextCursor(doc)
+            cursor.setPosition(a)
+            cursor.setPosition(b, QTextCursor.MoveMode.KeepAnchor)
+            cursor.insertText(text)
+            assert all(1 <= line <= doc.blockCount() for line in editor.breakpoints)
+        after = editor.breakpoint_items()
+        while doc.isUndoAvailable():
+            doc.undo()
+        assert editor.toPlainText() == SOURCE
+        assert editor.breakpoint_items() == {2: "b", 4: "d", 5: "e", 7: "g"}
+        while doc.isRedoAvailable():
+            doc.redo()
+        assert editor.breakpoint_items() == after
+
+    check()
