@@ -279,6 +279,28 @@ def test_console_tab_and_ctrl_space_complete_live_objects_in_a_popup(make_window
     assert window.run_panel.last_result["result"]["user_id"] == "legacy|7"
 
 
+def test_console_completes_db_with_its_signature_and_doc(make_window, project, qtbot):
+    window = _window(make_window, project)
+    editor, debugger = _start(window, qtbot)
+    debugger.completion_timeout = 60  # a cold jedi on a loaded machine still answers itself
+    console = debugger.panels["Debug console"]
+    box = console.input
+    qtbot.keyClicks(box, "db.exe")
+    qtbot.keyClick(box, Qt.Key.Key_Tab)  # the injected Connection: jedi, from the editor's stub
+    qtbot.waitUntil(console.popup_visible, timeout=TIMEOUT)
+    assert console.engine == "jedi"
+    assert "execute" in console.completion_names()
+    qtbot.keyClicks(box, "cute")  # narrows to execute; its signature and doc beside the list
+    assert console.completion_names() == ["execute"]
+    doc = console.popup.doc.toPlainText()
+    assert "execute(statement" in doc and "SQL statement" in doc
+    qtbot.keyClick(box, Qt.Key.Key_Tab)
+    assert box.text() == "db.execute" and not console.popup_visible()
+    _press(qtbot, editor, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
+    assert window.run_panel.last_result["outcome"] == "ok"
+
+
 def _type_line_after_def(qtbot, editor, text="started = True"):
     """Return at the end of `def login(...):` and a statement: every line below moves down one."""
     editor.goto_line(1, len("def login(email, password, callback):") + 1)
