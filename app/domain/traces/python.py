@@ -69,7 +69,8 @@ def parse_block(text: str, start: int, strip: Callable[[str], str] | None,
         m = match(text, start)
         while m is not None:
             indent, file, line, func, source = m.groups()
-            frames.append(Frame(func, file, int(line), None, func == "<lambda>", is_library(file), text=source))
+            # all arguments positional: keywords double the cost of this per-frame call
+            frames.append(Frame(func, file, int(line), None, func == "<lambda>", is_library(file), None, None, source))
             frame_indent = len(indent)
             end = m.end()
             m = match(text, end)

@@ -47,11 +47,12 @@ def scan(text: str, depth: int = 0) -> list[Trace]:
     py_from = frame_from = 0  # anchors of that kind before this are on a line already tried
     line = [-1, -1, False]  # the current line's start, end, and whether it holds escaped traces
     while True:  # always handle the nearest anchor; re-search an anchor once it falls behind
-        at_least = max(pos, py_from)
+        # (conditional expressions rather than max()/min(): this loop runs once per anchor)
+        at_least = pos if pos > py_from else py_from
         if py < at_least:
             py = py_find(_PY_HEADER, at_least)
             py = _NONE if py < 0 else py
-        at_least = max(pos, frame_from)
+        at_least = pos if pos > frame_from else frame_from
         if frame < at_least:  # the match starts 2 characters before the anchor: search from there
             m = frame_search(text, max(at_least - 2, 0))
             frame = m.start() + 2 if m else _NONE
@@ -64,7 +65,8 @@ def scan(text: str, depth: int = 0) -> list[Trace]:
             if bare < at_least:
                 m = bare_search(text, at_least)
                 bare = m.start() + 1 if m else _NONE
-        p = min(py, frame, bare)
+        p = py if py < frame else frame
+        p = p if p < bare else bare
         if p == _NONE:
             return traces
         kind = "py" if p == py else ("at" if text.startswith("a", p) else "file")
@@ -101,7 +103,7 @@ def _at_anchor(text: str, p: int, kind: str, floor: int, depth: int, out: list[T
     if kind == "py":
         if prefix.endswith(_GROUP):
             prefix = prefix[:-len(_GROUP)]
-        trace, end = python.parse_block(text, le + 1, prefix_stripper(prefix))
+        trace, end = python.parse_block(text, le + 1, prefix_stripper(prefix) if prefix else None)
     elif text.startswith('File "', p):
         trace, end = python.parse_block(text, ls, prefix_stripper(prefix.rstrip(" \t")), headerless=True)
     elif kind == "at":
@@ -124,12 +126,11 @@ def _from_escaped(text: str, ls: int, le: int, depth: int, out: list[Trace], lin
 def _escaped(line: str, depth: int) -> list[Trace]:
     """Traces inside the escaped strings of one line (JSON values, or a repr as a fallback)."""
     traces: list[Trace] = []
-    for m in _JSON_STRING.finditer(line):
-        body = m.group(1)
+    for body in _JSON_STRING.findall(line):  # all bodies in one C call: no match object each
         if "\\n" not in body:
             continue
-        try:
-            value = scanstring(line, m.start(1))[0]  # the JSON decoder's own C string scanner
+        try:  # the JSON decoder's own C string scanner, up to the closing quote put back
+            value = scanstring(body + '"', 0)[0]
         except ValueError:
             value = _unescape(body)
         traces.extend(scan(value, depth + 1))
