@@ -45,9 +45,15 @@ def child_command() -> list[str]:
 
 def child_environment() -> dict[str, str]:
     """The IDE's environment without secret overrides: a script gets secrets only as `configuration`
-    (masked in every output), never by reading os.environ."""
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith("CUSTOMDB_CONFIG_") and k != "CUSTOMDB_DATABASE_PASSWORD"}
+    (masked in every output), never by reading os.environ. The debug console's jedi shares the
+    editor's cache folder, which the editor has usually filled, so its first `db.` is quick."""
+    from app.engine.userdata import app_cache_dir
+    from app.runtime.jedi_cache import CACHE_DIR_ENV
+
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("CUSTOMDB_CONFIG_") and k != "CUSTOMDB_DATABASE_PASSWORD"}
+    env.setdefault(CACHE_DIR_ENV, str(app_cache_dir() / "jedi"))
+    return env
 
 
 def _channel_address() -> tuple[str, str, str | None]:
