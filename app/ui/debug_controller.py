@@ -10,9 +10,14 @@ closing the window closes the runner, which ends a paused session (`RunnerClient
 
 Breakpoints follow the code they are on: the editor moves them with its text (`breakpoints_moved`,
 app/ui/editor/breakpoint_marks.py) and the controller rewrites its records (condition and hit count
-kept), saving the file shortly after (and when the window closes). A debug run sends the lines as
-they are now; a script already paused runs the text it started with, so until it ends the lines
-sent to it are translated back to that text.
+kept). A debug run sends the lines as they are in the editor; a script already paused runs the text
+it started with, so until it ends the lines sent to it are translated back to that text.
+
+The file holds each script's breakpoints at the lines of the script as saved: while a script has
+unsaved edits, its moved (or newly set) breakpoints live in memory and are written when the script
+is saved. So discarding the edits (closing the tab or the window without saving) leaves the file
+and the reopened script with breakpoints on the code they were on, not shifted by edits that
+never reached the disk.
 """
 
 from __future__ import annotations
@@ -37,7 +42,6 @@ if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
 OLD_CODE_NOTE = "the script is paused: the running code is the version it started with, not your edits"
-SAVE_DELAY_MS = 500  # moved breakpoints are saved this long after the last edit that moved them
 
 
 class _Worker:
@@ -91,11 +95,7 @@ class DebugController(QObject):
         self.completion_timeout: float | None = None  # jedi's budget in the child; None: its default (~1 s)
         self.breakpoints: dict[str, dict[int, LineBreakpoint]] = load_breakpoints(self.project)
         self._run_lines: dict[int, int] = {}  # current line -> line in the text the paused run started with
-        self._save_timer = QTimer(self)
-        self._save_timer.setSingleShot(True)
-        self._save_timer.setInterval(SAVE_DELAY_MS)
-        self._save_timer.timeout.connect(self.save_breakpoints)
-        window.installEventFilter(self)  # its Close: save moved breakpoints still waiting
+        self._saved: dict[str, dict[int, LineBreakpoint]] = {k: dict(v) for k, v in self.breakpoints.items()}
         self._worker = _Worker()
         self.actions: dict[str, QAction] = {}
         self.panels: dict[str, Any] = {}
@@ -158,9 +158,7 @@ class DebugController(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         """Right click in an editor's gutter: the breakpoint menu of that line."""
-        if event.type() == QEvent.Type.Close and watched is self.window and self._save_timer.isActive():
-            self.save_breakpoints()
-        elif event.type() == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent):
+        if event.type() == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent):
             key = getattr(watched, "_debug_key", None)
             if key is not None:
                 self.show_menu(self.breakpoint_menu(key, watched.line_at(event.pos().y())), event.globalPos())
@@ -171,22 +169,26 @@ class DebugController(QObject):
         if key == self.key:  # a breakpoint taken away: its line no longer needs translating
             self._run_lines = {line: started for line, started in self._run_lines.items()
                                if line in self.breakpoints.get(key, {})}
-        self.save_breakpoints()
+        self._store(key)
         doc = self.window.docs.get(key)
         if doc is not None:
             self._paint_breakpoints(doc)
 
-    def save_breakpoints(self) -> None:
-        """Write `.customdb/breakpoints.json` now (a pending delayed save is done by this one)."""
-        self._save_timer.stop()
+    def _store(self, key: str) -> None:
+        """Write `key`'s breakpoints to the file, unless its editor has unsaved edits: then the
+        file keeps the lines of the saved script until the script is saved."""
+        doc = self.window.docs.get(key)
+        if doc is not None and doc.modified:
+            return
+        self._saved[key] = dict(self.breakpoints.get(key, {}))
         try:
-            save_breakpoints(self.project, self.breakpoints)
+            save_breakpoints(self.project, self._saved)
         except OSError as e:
             self.message.emit(f"breakpoints not saved: {e}")
 
     def _breakpoints_moved(self, key: str, moved: dict[int, int | None]) -> None:
         """The editor moved (or deleted, or an undo restored) breakpoints of `key` with its text:
-        take its lines, keep each record's condition and hit count, save soon."""
+        take its lines, keeping each record's condition and hit count."""
         doc = self.window.docs.get(key)
         if doc is None:
             return
@@ -197,7 +199,23 @@ class DebugController(QObject):
         if key == self.key and self.state != "idle":
             self._run_lines = {moved.get(line, line): started for line, started in self._run_lines.items()
                                if moved.get(line, line) is not None}
-        self._save_timer.start()
+        QTimer.singleShot(0, self, lambda: self._script_saved(doc))  # once the edit set the modified flag
+
+    def _script_saved(self, doc: Any) -> None:
+        """Its editor has no unsaved edits (saved, reloaded or undone to the saved text): its
+        breakpoints are those of the file now. Not once its tab is closed (see _script_closed)."""
+        if self.window.docs.get(doc.key) is doc:
+            self._store(doc.key)
+
+    def _script_closed(self, key: str) -> None:
+        """Its editor is gone: unsaved edits were discarded, so are the moves they made."""
+        self.breakpoints[key] = dict(self._saved.get(key, {}))
+        doc = self.window.docs.get(key)
+        try:
+            if doc is not None and doc.editor.property("customdb_debug_hooked"):  # reopened meanwhile
+                self._paint_breakpoints(doc)
+        except RuntimeError:  # the window itself is going away with its editors
+            pass
 
     def wire_breakpoints(self, key: str) -> list[dict]:
         return [bp.to_wire() for _, bp in sorted(self.breakpoints.get(key, {}).items())]
@@ -231,6 +249,9 @@ class DebugController(QObject):
                 doc.editor.breakpoint_clicked.connect(lambda line, k=doc.key: self.toggle_breakpoint(k, line))
             if hasattr(doc.editor, "breakpoints_moved"):
                 doc.editor.breakpoints_moved.connect(lambda moved, k=doc.key: self._breakpoints_moved(k, moved))
+                doc.editor.document().modificationChanged.connect(
+                    lambda modified, d=doc: modified or self._script_saved(d))
+                doc.editor.destroyed.connect(lambda _obj=None, k=doc.key: self._script_closed(k))
             doc.editor.textChanged.connect(self._edited_while_paused)
 
     def _edited_while_paused(self) -> None:
