@@ -61,16 +61,14 @@ class DryRunGuard:
     def __init__(self, note: Callable[[str], None], warn: Callable[[str], None]):
         self.note = note  # a pseudo-entry in the SQL trace
         self.warn = warn  # a log line of the run
-        self.connections: weakref.WeakSet[GuardedConnection] = weakref.WeakSet()
-        self._lock = threading.Lock()
 
     def start(self) -> None:
         global _active
         _active = self
 
     def join(self, conn: GuardedConnection) -> None:
-        with self._lock:
-            self.connections.add(conn)
+        with _dry_lock:
+            _dry_connections.add(conn)
 
     def refuse(self, what: str) -> DryRunRefused:
         message = (f"dry run: {what}, so its writes could not be rolled back; the dry run refuses it. "
@@ -86,14 +84,20 @@ class DryRunGuard:
         global _active
         if _active is self:
             _active = None
-        with self._lock:
-            connections = list(self.connections)
-        for conn in connections:
-            with contextlib.suppress(Exception):  # a dropped connection has nothing left to undo
-                conn._undo()
+        _undo_dry_connections()
 
 
 _active: DryRunGuard | None = None  # the dry run going on in this child, if any
+_dry_connections: weakref.WeakSet[GuardedConnection] = weakref.WeakSet()  # every dry one still alive
+_dry_lock = threading.Lock()
+
+
+def _undo_dry_connections() -> None:
+    with _dry_lock:
+        connections = list(_dry_connections)
+    for conn in connections:
+        with contextlib.suppress(Exception):  # a dropped connection has nothing left to undo
+            conn._undo()
 
 
 class GuardedConnection(Connection):
@@ -187,9 +191,13 @@ class GuardedConnection(Connection):
 
 
 def end_dry_run() -> None:
-    """End the dry run going on, if any (a safety net for a run that ended the unusual way)."""
+    """After every run: end the dry run going on, if any (a run may end the unusual way), and undo
+    what connections kept from an earlier dry run (e.g. in `global_`) wrote since, so their locks
+    never outlive a run."""
     if _active is not None:
         _active.end()
+    elif _dry_connections:
+        _undo_dry_connections()
 
 
 def install_engine_guard() -> None:

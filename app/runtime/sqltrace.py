@@ -389,7 +389,11 @@ class SqlTracer:
         it right after this event, in `_setup_result_proxy`, wrapped here for this one context."""
         if entry is None:
             return
-        state = context.__dict__
+        try:
+            state = context.__dict__
+        except AttributeError:  # an execution context of an unusual dialect: the count stays unknown
+            trace.settle(entry)
+            return
         previous = state.get(_PENDING)
         if previous is not None:  # never got its result (SQLAlchemy read it itself): unknown
             previous[1].settle(previous[0])

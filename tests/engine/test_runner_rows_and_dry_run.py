@@ -103,3 +103,37 @@ def test_autocommit_is_refused_in_a_dry_run_and_allowed_with_commit(tmp_path, st
     committed = run(tmp_path, store, AUTOCOMMIT, commit=True)
     assert committed.outcome == "not_found", committed.error
     assert nicknames(store)[0] == "renamed"
+
+
+KEEP = '''
+from sqlalchemy import create_engine
+
+def get_user(email, callback):
+    if "conn" not in global_:  # the first run opens it; later runs of the container reuse it
+        global_["conn"] = create_engine(db.engine.url).connect()
+    global_["conn"].execute(text("UPDATE users SET nickname = 'kept' WHERE id = 1"))
+    global_["conn"].commit()
+    callback(None)
+'''
+
+DB_WRITE = '''
+def get_user(email, callback):
+    db.execute(text("UPDATE users SET nickname = 'direct' WHERE id = 1"))
+    callback(None)
+'''
+
+
+def test_a_connection_kept_from_a_dry_run_stays_dry_and_holds_no_lock_after_any_run(tmp_path, store):  # noqa: F811
+    root = make_project(tmp_path / "project", store, Mode.LEGACY)
+    before = nicknames(store)
+    with RunnerClient(load_project(root)) as client:
+        dry = client.run("get_user", {"email": "a@b.c"}, source=KEEP)
+        assert dry.outcome == "not_found", dry.error
+        kept = client.run("get_user", {"email": "a@b.c"}, source=KEEP, commit=True)
+        assert kept.outcome == "not_found", kept.error
+        assert "COMMIT -- held back: dry run (run with commit to write)" in [e["statement"] for e in kept.sql]
+        assert nicknames(store) == before
+        # its writes were undone when that run ended: `db` can write the same row at once
+        direct = client.run("get_user", {"email": "a@b.c"}, source=DB_WRITE, commit=True)
+        assert direct.outcome == "not_found" and direct.committed, direct.error
+    assert nicknames(store)[0] == "direct"
