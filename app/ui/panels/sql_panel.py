@@ -49,6 +49,9 @@ class SqlPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.table.setWordWrap(False)
+        self.table.horizontalHeaderItem(3).setToolTip(
+            "Rows the script read from a SELECT's result, or the rows an INSERT / UPDATE / DELETE "
+            "changed; empty when unknown")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2, 3):
