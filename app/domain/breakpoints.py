@@ -3,6 +3,8 @@
 Machine state, not project content (the `.customdb` folder is never bundled). A broken or
 foreign file is read as "no breakpoints" rather than stopping the IDE from opening the project.
 Format: {"version": 1, "scripts": {"login": [{"line": 5, "condition": "n > 1", "hit": null}]}}.
+Lines are those of each script as saved on disk: the IDE moves breakpoints with unsaved edits in
+memory and writes the new lines when the script is saved (app/ui/debug_controller.py).
 """
 
 from __future__ import annotations
