@@ -90,6 +90,12 @@ class ScriptDocument(QObject):
         source = self.text()
         run_in_background(lambda: (revision, lint_text(self.project, self.key, source)), self._linted)
 
+    def close(self) -> None:
+        """The tab is closing: no lint may fire on the editor once Qt has deleted it."""
+        self._lint.cancel()
+        self.editor.deleteLater()
+        self.deleteLater()
+
     def flush_lint(self) -> None:
         self._lint.flush()
 

@@ -442,7 +442,7 @@ class MainWindow(QMainWindow):
         self.watcher.removePath(str(doc.path))
         self.tabs.removeTab(index)
         del self.docs[doc.key]
-        doc.editor.deleteLater()
+        doc.close()
         self._modified_changed(doc.key, False)
         return True
 

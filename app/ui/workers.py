@@ -112,6 +112,10 @@ class Debouncer(QObject):
     def poke(self) -> None:
         self._timer.start()
 
+    def cancel(self) -> None:
+        """Drop a pending call (its target is going away)."""
+        self._timer.stop()
+
     def flush(self) -> None:
         """Fire now if a call is pending (used before saving and by tests)."""
         if self._timer.isActive():

@@ -181,3 +181,24 @@ def test_saving_our_own_file_does_not_count_as_a_change_on_disk(make_window, pro
     qtbot.wait(400)
     assert not asked
     assert window.docs["login"].text().startswith("# ours\n")
+
+
+def test_closing_a_tab_right_after_typing_lints_nothing_afterwards(make_window, project, qtbot, monkeypatch):
+    """The lint debounce (300 ms) must not fire on an editor Qt has already deleted."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.ui import documents
+
+    linted: list[str] = []
+    real = documents.lint_text
+    monkeypatch.setattr(documents, "lint_text", lambda p, key, source: linted.append(key) or real(p, key, source))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    window = make_window(project)
+    qtbot.waitUntil(lambda: not window.docs["login"]._lint._timer.isActive(), timeout=3000)
+    linted.clear()
+    editor = window.docs["login"].editor
+    qtbot.keyClicks(editor, "x")
+    assert window.close_tab(window.tabs.indexOf(editor))
+    qtbot.wait(documents.LINT_DELAY_MS + 200)  # an exception in the timer's slot fails the test here
+    assert linted == []
+    assert "login" not in window.docs
