@@ -24,17 +24,9 @@ from app.domain.outcome import classify
 from app.domain.scripts import ScriptKind, kind
 from app.runtime.answer import Callback, describe_exception, frames
 from app.runtime.capture import Capture, Channel, RunOutput
+from app.runtime.dry_run import HELD_COMMIT, DryRunGuard, end_dry_run, install_engine_guard
 from app.runtime.masking import Masker
-from app.runtime.namespace import (
-    DryRunConnection,
-    DryRunGuard,
-    end_dry_run,
-    injected,
-    install_engine_guard,
-    make_engine,
-    module_globals,
-    script_logger,
-)
+from app.runtime.namespace import DryRunConnection, injected, make_engine, module_globals, script_logger
 from app.runtime.postmortem import add_sources, describe_failure
 from app.runtime.protocol import DEFAULT_LOG_CAP, TIMEOUT_MESSAGE
 from app.runtime.sqltrace import RunTrace, SqlTracer
@@ -227,7 +219,7 @@ class ScriptRunner:
         if commit:
             return engine.connect()
         db = DryRunConnection(engine)
-        db._on_held_commit = lambda: self.tracer.note("COMMIT -- held back: dry run (run with commit to write)")
+        db._on_held_commit = lambda: self.tracer.note(HELD_COMMIT)
         db.begin()
         return db
 

@@ -84,7 +84,7 @@ def guard():
     """The child's engine guard, installed for one test (restored afterwards), with a dry run going on."""
     from sqlalchemy.engine import Engine
 
-    from app.runtime.namespace import DryRunGuard, end_dry_run, install_engine_guard
+    from app.runtime.dry_run import DryRunGuard, end_dry_run, install_engine_guard
 
     previous = Engine._connection_cls
     install_engine_guard()
