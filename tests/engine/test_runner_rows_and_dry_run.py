@@ -4,6 +4,7 @@ dry run also rolls back what the script writes through an engine it creates itse
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy
 from sqlalchemy import text
 
@@ -42,6 +43,18 @@ from sqlalchemy import create_engine
 def get_user(email, callback):
     engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
+        conn.execute(text("UPDATE users SET nickname = 'renamed' WHERE id = 1"))
+    callback(None)
+'''
+
+AUTOCOMMIT_LATER = '''
+from sqlalchemy import create_engine
+
+def get_user(email, callback):
+    engine = create_engine(db.engine.url)
+    with engine.connect() as conn:
+        conn.rollback()  # no transaction going on: the isolation level may change
+        conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.execute(text("UPDATE users SET nickname = 'renamed' WHERE id = 1"))
     callback(None)
 '''
@@ -90,9 +103,10 @@ def test_with_commit_writes_on_the_own_engine_writes(tmp_path, store):  # noqa: 
     assert nicknames(store)[:2] == ["renamed", "renamed"]
 
 
-def test_autocommit_is_refused_in_a_dry_run_and_allowed_with_commit(tmp_path, store):  # noqa: F811
+@pytest.mark.parametrize("source", [AUTOCOMMIT, AUTOCOMMIT_LATER], ids=["engine", "connection"])
+def test_autocommit_is_refused_in_a_dry_run_and_allowed_with_commit(tmp_path, store, source):  # noqa: F811
     before = nicknames(store)
-    result = run(tmp_path, store, AUTOCOMMIT)
+    result = run(tmp_path, store, source)
     assert nicknames(store) == before
     if store.dialect == "sqlite":  # pysqlite's autocommit still takes an explicit BEGIN: rolled back
         assert result.outcome == "not_found", result.error
@@ -100,7 +114,7 @@ def test_autocommit_is_refused_in_a_dry_run_and_allowed_with_commit(tmp_path, st
         assert result.outcome == "error" and result.error["type"] == "DryRunRefused", result.error
         assert "AUTOCOMMIT" in result.error["message"] and "commit writes" in result.error["message"]
         assert any(line["text"].startswith("[dry run] refused") for line in result.logs), result.logs
-    committed = run(tmp_path, store, AUTOCOMMIT, commit=True)
+    committed = run(tmp_path, store, source, commit=True)
     assert committed.outcome == "not_found", committed.error
     assert nicknames(store)[0] == "renamed"
 
