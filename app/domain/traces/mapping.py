@@ -70,9 +70,10 @@ def assign_scripts(trace: Trace, script: str | None = None,
                 unmapped.append(f)
             elif f.file:
                 by_file[f.file] = key if by_file.get(f.file, key) == key else None
-        for f in unmapped:
-            if f.file:
-                f.script = by_file.get(f.file)
+        if by_file:
+            for f in unmapped:
+                if f.file:
+                    f.script = by_file.get(f.file)
     if sources:
         lines_of: dict[str, list[str]] = {}
         for f in frames:
@@ -94,15 +95,16 @@ def suggest(trace: Trace) -> list[Suggestion]:
     seen: set[str] = set()
     out: list[Suggestion] = []
     for i, f in enumerate(trace.frames):
-        if f.library or f.script is None or f.script in seen or f.script not in SCRIPT_KINDS:
+        key = f.script  # most frames have none: test that first
+        if key is None or f.library or key in seen or key not in SCRIPT_KINDS:
             continue
         if not f.anonymous and (not f.function or f.function == "<module>"):
             continue  # module-level code or a SyntaxError location: not a function to name
-        seen.add(f.script)
-        k = SCRIPT_KINDS[f.script]
+        seen.add(key)
+        k = SCRIPT_KINDS[key]
         recommended = k.python_name if trace.language == PYTHON else k.js_name
         if f.anonymous:
-            out.append(Suggestion(f.script, recommended, "anonymous", i))
+            out.append(Suggestion(key, recommended, "anonymous", i))
         elif f.base_name != recommended:
-            out.append(Suggestion(f.script, recommended, "non_recommended_name", i))
+            out.append(Suggestion(key, recommended, "non_recommended_name", i))
     return out
