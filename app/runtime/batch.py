@@ -3,7 +3,9 @@
 One run per user through the protocol costs a round trip, a fresh module and a full callback per
 user; a rehearsal of 100,000 users would then take many times longer than the script itself. Here
 the child loads the script once, runs the project's identifier query itself, calls the entry twice
-per identifier (the second call checks that the answer is stable), undoes what any call wrote, and streams compact verdicts back in chunks. Always a dry run.
+per identifier (the second call checks that the answer is stable), undoes what any call wrote, and
+streams compact verdicts back in chunks. Always a dry run, also for engines the script makes itself
+(app/runtime/dry_run.py): their commits are held back and undone after every call, with `db`'s.
 
 Command: {"cmd": "batch", "run": N, "key": "get_user", "filename", "source", "query" | "identifiers",
           "limit": int | None, "configuration", "secrets", "database_url", "context_enabled",
@@ -29,6 +31,7 @@ from sqlalchemy import text
 from app.domain.profile import check_profile, secret_field_name
 from app.domain.scripts import kind
 from app.runtime.answer import jsonable
+from app.runtime.dry_run import DryRunGuard
 from app.runtime.masking import Masker
 from app.runtime.namespace import DryRunConnection, injected, make_engine, module_globals
 from app.runtime.protocol import DEFAULT_LOG_CAP, decode
@@ -68,8 +71,9 @@ class _Isolation:
 
     SAVEPOINT = "customdb_batch"
 
-    def __init__(self, db: Any):
+    def __init__(self, db: Any, guard: DryRunGuard | None = None):
         self.db = db
+        self.guard = guard  # the script's own connections: undone after every call too
         raw = getattr(db.connection, "driver_connection", None)
         self.sqlite = raw if hasattr(raw, "total_changes") else None
         self.changes = 0
@@ -89,6 +93,8 @@ class _Isolation:
         self.start()
 
     def after_call(self) -> None:
+        if self.guard is not None:
+            self.guard.undo()  # first, so their locks are gone before db's undo
         db = self.db
         if self.sqlite is None or not db.in_transaction() or db.in_nested_transaction():
             self.restart()  # not SQLite, or the script ended or nested a transaction itself
@@ -223,10 +229,13 @@ def _serve(conn: Any, channel: Any, runner: Any, command: dict[str, Any], masker
             engine.dispose()
         message = f"could not connect to the legacy database: {_first_line(e)}"
         raise _Stop("error", {"type": type(e).__name__, "message": masker.text(message)}) from None
+    # a dry run for the connections the script opens itself, as in a run (held commits, AUTOCOMMIT refused)
+    guard = DryRunGuard(runner.tracer.note, lambda line: runner.output.emit("stderr", line))
     try:
         identifiers = _identifiers(db, command, masker)
         db.rollback()
-        isolation = _Isolation(db)
+        guard.start()
+        isolation = _Isolation(db, guard)
         channel.send({"ev": "batch_total", "run": run_id, "total": len(identifiers)})
         names = injected(command.get("configuration") or {}, runner.global_, db, runner.log)
         names["text"] = cached_text
@@ -241,6 +250,8 @@ def _serve(conn: Any, channel: Any, runner: Any, command: dict[str, Any], masker
         return _loop(conn, channel, run_id, identifiers, call, checker, logins, masker,
                      int(command.get("chunk") or 1000))
     finally:
+        with contextlib.suppress(Exception):
+            guard.end()  # roll back (and leave dry) what the script's own connections wrote
         with contextlib.suppress(Exception):  # a dropped connection has nothing to roll back
             if db.in_transaction():
                 db.rollback()

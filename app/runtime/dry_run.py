@@ -54,6 +54,12 @@ class DryRunGuard:
             self.warn(f"[dry run] refused: {what}")
         return DryRunRefused(message)
 
+    def undo(self) -> None:
+        """Roll back what the script's connections wrote so far; they stay open and dry. The
+        rehearsal calls this after every Get User call, with the undo of the injected `db`."""
+        if _dry_connections:
+            _undo_dry_connections()
+
     def end(self) -> None:
         """Roll back every connection the script opened during the run and left open (a closed one
         was rolled back when it closed); they stay usable, and stay dry."""

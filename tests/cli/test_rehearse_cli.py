@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import sqlite3
 
 import pytest
 
@@ -70,3 +71,21 @@ def test_unusable_input_exits_2(clean, capsys):
     clean.script_path("get_user").unlink()
     code, _, err = cli(capsys, "rehearse", str(clean.root), "--json")
     assert code == 2 and "get_user.py does not exist" in err
+
+
+def test_a_get_user_writing_through_its_own_engine_leaves_the_store_unchanged(clean, capsys):
+    clean.write_script("get_user", (
+        "from sqlalchemy import create_engine\n\n"
+        "def get_user(email, callback):\n"
+        "    engine = create_engine(db.engine.url)\n"
+        "    with engine.begin() as conn:\n"
+        "        conn.execute(text(\"UPDATE users SET nickname = 'written' WHERE email = :e\"), {'e': email})\n"
+        "    engine.dispose()\n"
+        "    callback(None, {'user_id': 'legacy|' + email, 'email': email})\n"))
+    with sqlite3.connect(clean.root / "legacy.db") as check:
+        before = check.execute("SELECT id, nickname FROM users ORDER BY id").fetchall()
+    code, out, _ = cli(capsys, "rehearse", str(clean.root), "--json")
+    assert code == 0 and json.loads(out)["ok"] == 200
+    with sqlite3.connect(clean.root / "legacy.db") as check:  # a separate connection, after the rehearsal
+        assert check.execute("SELECT id, nickname FROM users ORDER BY id").fetchall() == before
+        assert check.execute("SELECT count(*) FROM users WHERE nickname = 'written'").fetchone() == (0,)

@@ -182,6 +182,54 @@ def test_every_call_sees_the_database_as_it_was_before_the_rehearsal(project, en
     assert _digest(project.root / "legacy.db") == before
 
 
+OWN_ENGINE = '''
+from sqlalchemy import create_engine
+
+def get_user(email, callback):
+    if "conn" not in global_:  # kept across calls: it stays dry for the whole rehearsal
+        global_["conn"] = create_engine(db.engine.url).connect()
+    kept = global_["conn"]
+    where = "WHERE lower(email) = lower(:e)"
+    kept.execute(text(f"UPDATE users SET nickname = coalesce(nickname, '') || '+' {where}"), {"e": email})
+    kept.commit()
+    grown = kept.execute(text(f"SELECT length(nickname) FROM users {where} ORDER BY id"), {"e": email}).scalar()
+    callback(None, {"user_id": f"{email}|{grown}", "email": email})
+'''
+
+
+def test_writes_through_the_scripts_own_engines_are_undone_after_every_call(project):
+    """Commits through a connection the script made and kept in global_ are held back and undone after
+    each call: the second call per user sees the store as it was (else its nickname grew twice: an
+    unstable user_id), and the store is unchanged afterwards."""
+    db = project.root / "legacy.db"
+    before = _digest(db)
+    project.write_script("get_user", OWN_ENGINE)
+    report = Rehearsal(project, limit=80, chunk=30).run()
+    assert (report.users, report.failed) == (80, 0), report.to_dict()  # stable ids: nothing carried over
+    with sqlite3.connect(db) as check:  # a connection of its own, outside the rehearsal
+        assert check.execute("SELECT count(*) FROM users WHERE nickname LIKE '%+'").fetchone() == (0,)
+    assert _digest(db) == before
+
+
+@pytest.mark.postgres
+def test_a_postgresql_rehearsal_undoes_the_scripts_own_engine_and_refuses_autocommit(tmp_path, pg_server):
+    from app.domain.scripts import Mode
+    from tests.flow_support import pg_project, table_rows
+
+    project, admin = pg_project(tmp_path / "pg", pg_server, Mode.LEGACY, users=30)
+    before = table_rows(admin)
+    project.write_script("get_user", OWN_ENGINE)
+    report = Rehearsal(project).run()
+    assert (report.users, report.failed) == (30, 0), report.to_dict()
+    assert table_rows(admin) == before
+    project.write_script("get_user", OWN_ENGINE.replace("create_engine(db.engine.url)",
+                                                        "create_engine(db.engine.url, isolation_level='AUTOCOMMIT')"))
+    report = Rehearsal(project, limit=3).run()
+    assert report.by_code == {"error": 3}
+    assert all("DryRunRefused" in f.message and "AUTOCOMMIT" in f.message for f in report.failures)
+    assert table_rows(admin) == before
+
+
 @pytest.mark.postgres
 def test_a_postgresql_store_is_rehearsed_with_a_rollback_after_every_call(tmp_path, pg_server):
     from app.domain.scripts import Mode
