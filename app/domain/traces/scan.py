@@ -83,6 +83,7 @@ def scan(text: str, depth: int = 0) -> list[Trace]:
 
 _NONE = 1 << 62  # "no further anchor": larger than any offset
 MAX_LOOKBACK = 4096  # how far above a V8 stack its message may start
+_LONGEST_PREFIX = MAX_PREFIX + len(_GROUP)
 
 
 def _at_anchor(text: str, p: int, kind: str, floor: int, depth: int, out: list[Trace], line: list) -> int:
@@ -98,19 +99,19 @@ def _at_anchor(text: str, p: int, kind: str, floor: int, depth: int, out: list[T
     ls, le, escapes = line
     if escapes and _ESCAPED.search(text, ls, le):  # a JSON string holding the trace
         return _from_escaped(text, ls, le, depth, out, line)
-    prefix = text[ls:p] if p - ls <= MAX_PREFIX + len(_GROUP) else ""  # longer is no log prefix
+    prefix = text[ls:p] if p - ls <= _LONGEST_PREFIX else ""  # longer is no log prefix
     trace = None
-    if kind == "py":
+    if kind == "at":  # the commonest anchor first (it never starts 'File "')
+        trace, end = v8.parse_block(text, ls, max(floor, ls - MAX_LOOKBACK), prefix_key(prefix.rstrip(" \t")))
+    elif kind == "py":
         if prefix.endswith(_GROUP):
             prefix = prefix[:-len(_GROUP)]
         trace, end = python.parse_block(text, le + 1, prefix_stripper(prefix) if prefix else None)
     elif text.startswith('File "', p):
         trace, end = python.parse_block(text, ls, prefix_stripper(prefix.rstrip(" \t")), headerless=True)
-    elif kind == "at":
-        trace, end = v8.parse_block(text, ls, max(floor, ls - MAX_LOOKBACK), prefix_key(prefix.rstrip(" \t")))
     if trace is not None:
         out.append(trace)
-        return max(end, p + 1)
+        return end if end > p else p + 1
     if escapes:  # e.g. a whole log inside one JSON string: every line behind a prefix, or escaped twice
         return _from_escaped(text, ls, le, depth, out, line)
     return p
