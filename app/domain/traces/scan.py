@@ -2,7 +2,7 @@
 inside JSON strings (JSON lines or a pretty-printed JSON export).
 
 The scanner jumps between literal-led anchors (the Python header, and an `at ` / `File "` frame
-line, indented or not) with regex searches that skip ahead at C speed, and hands each candidate to
+line, indented or not) with C-level searches (str.find, literal-led regexes), and hands each candidate to
 the language parser, so the cost is proportional to the traces, not to the noise.
 """
 
