@@ -247,8 +247,9 @@ def _serve(conn: Any, channel: Any, runner: Any, command: dict[str, Any], masker
         call = _Caller(fn, isolation, masker, command)
         checker = _Checker(secrets, bool(command.get("requires_username")))
         logins = {str(e).lower(): p for e, p in (command.get("login_profiles") or {}).items()}
-        return _loop(conn, channel, run_id, identifiers, call, checker, logins, masker,
-                     int(command.get("chunk") or 1000))
+        with runner.tracer.suspended():  # a batch is never traced: no SQL hooks around its statements
+            return _loop(conn, channel, run_id, identifiers, call, checker, logins, masker,
+                         int(command.get("chunk") or 1000))
     finally:
         with contextlib.suppress(Exception):
             guard.end()  # roll back (and leave dry) what the script's own connections wrote
