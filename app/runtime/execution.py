@@ -67,6 +67,7 @@ class ScriptRunner:
         install_engine_guard()  # a dry run also covers the engines a script makes itself
         self.log = script_logger(handler)
         self._compiled: dict[tuple[str, str, str], tuple[Any, Entry]] = {}
+        self._masker: tuple[tuple[str, ...], Masker] = ((), Masker(()))
 
     def warm_up(self) -> None:
         """Make the first real run cheap: load the SQLite dialect and SQLAlchemy's statement paths."""
@@ -101,6 +102,14 @@ class ScriptRunner:
         self._compiled[cache_key] = (code, entry)
         return code, entry
 
+    def masker(self, secrets: list[str]) -> Masker:
+        """The Masker of these secrets: the last one is kept, as the secrets rarely change between
+        runs and a Masker compiles a pattern of them."""
+        key = tuple(secrets)
+        if self._masker[0] != key:
+            self._masker = (key, Masker(secrets))
+        return self._masker[1]
+
     def _engine(self, url: str) -> Engine:
         engine = self.engines.get(url)
         if engine is None:
@@ -113,7 +122,7 @@ class ScriptRunner:
         run_id = int(command["run"])
         args = command.get("args") or {}
         secrets = [s for s in command.get("secrets") or () if isinstance(s, str)]
-        masker = Masker(secrets)
+        masker = self.masker(secrets)
         passwords = [args.get(p) for p in ("password", "new_password") if isinstance(args.get(p), str)]
         self.output.start(run_id, int(command.get("log_cap") or DEFAULT_LOG_CAP), masker)
         trace = RunTrace(run_id, self.channel.post, masker, passwords)

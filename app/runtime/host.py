@@ -10,6 +10,7 @@ channel close and reports `crashed`.
 from __future__ import annotations
 
 import faulthandler
+import gc
 import json
 import os
 import signal
@@ -92,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: ARG001 - the flag itsel
         traceback.print_exc(file=crash_stream)
         crash_stream.flush()
         os._exit(3)
+    # What the imports built lives as long as the child: out of every later collection, so a full
+    # one (every couple of thousand warm runs) scans the scripts' objects only, not SQLAlchemy's
+    # (about 11 ms otherwise).
+    gc.freeze()
     channel.send({"ev": "ready", "pid": os.getpid()})
     code = serve(conn, channel, runner)
     crash_stream.flush()

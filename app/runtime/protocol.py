@@ -31,9 +31,12 @@ MAX_SQL_ENTRIES = 5000  # statements traced per run; the rest are counted in one
 TIMEOUT_MESSAGE = "Request to Webtask exceeded allowed execution time"
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per message
+
+
 def encode(message: dict[str, Any]) -> bytes:
     """One message as compact UTF-8 JSON; non-JSON values become their str()."""
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    return _ENCODER.encode(message).encode("utf-8")
 
 
 def decode(data: bytes) -> dict[str, Any]:
