@@ -112,3 +112,52 @@ def test_trace_records_named_masked_params_errors_and_transactions():
     assert select["duration_ms"] is not None
     failed = [m for m in channel.sent if m["error"]]
     assert len(failed) == 1 and "missing_table" in failed[0]["error"]
+
+
+def test_a_suspended_tracer_reports_nothing_and_traces_again_afterwards():
+    channel = FakeChannel()
+    tracer = SqlTracer()
+    tracer.install()
+    engine = create_engine("sqlite://")
+    try:
+        with tracer.suspended():  # what the rehearsal's batch does: no hooks at all
+            tracer.current = RunTrace(1, channel.send, Masker([]), [])
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            tracer.current = None
+        assert channel.sent == []
+        tracer.current = RunTrace(2, channel.send, Masker([]), [])
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 2")).all()
+        with pytest.raises(RuntimeError, match="during a traced run"), tracer.suspended():
+            pass
+    finally:
+        tracer.current = None
+        tracer.uninstall()
+        engine.dispose()
+    assert [m["statement"] for m in channel.sent] == ["BEGIN", "SELECT 2", "ROLLBACK"]
+
+
+def test_each_run_masks_a_statement_with_its_own_secrets_before_the_cap():
+    channel = FakeChannel()
+    tracer = SqlTracer()
+    tracer.install()
+    engine = create_engine("sqlite://")
+    short = "SELECT 'opensesame-42' AS a"
+    long = "SELECT '" + "x" * 9_990 + "opensesame-42' AS a"  # the secret straddles the 10,000 cap
+    try:
+        for run, secrets in ((1, ["opensesame-42"]), (2, [])):
+            tracer.current = RunTrace(run, channel.send, Masker(secrets), [])
+            with engine.connect() as conn:
+                conn.execute(text(short)).all()
+                conn.execute(text(long)).all()
+            tracer.current = None
+    finally:
+        tracer.current = None
+        tracer.uninstall()
+        engine.dispose()
+    selects = {(m["run"], len(m["statement"]) > 100): m["statement"] for m in channel.sent
+               if m["statement"].startswith("SELECT")}
+    assert selects[(1, False)] == "SELECT '****' AS a" and selects[(2, False)] == short
+    assert selects[(1, True)].endswith("xx**…")  # masked, then cut: not a word of it shows ("op…")
+    assert selects[(2, True)].endswith("xxop…")
