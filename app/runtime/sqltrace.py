@@ -135,8 +135,16 @@ class RunTrace:
                error: str | None) -> None:
         """An entry whose row count is known now."""
         message = self._message(statement, params, duration_ms, rows, error)
-        if message is not None:
-            self._enqueue(_Entry(message, None))
+        if message is None:
+            return
+        with self._lock:
+            if self._finished:
+                return
+            if not self._queue:  # nothing waits for a count ahead of it: out at once
+                self.send(message)
+                return
+            self._queue.append(_Entry(message, None))
+            self._flush_locked()
 
     def open(self, statement: str, params: Any, duration_ms: float | None, mode: str) -> _Entry | None:
         """An entry whose row count is known later (see `_Entry`); None when the trace is full."""
