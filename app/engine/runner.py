@@ -232,18 +232,28 @@ class RunnerClient:
         return self._url_cache[1]
 
     def _read_script(self, key: str) -> str:
-        """The saved script, read afresh every run (one open; the path is worked out once)."""
+        """The saved script, read afresh every run: the path is worked out once, and the bytes are
+        read without a text stream (half the system calls), then decoded as text mode would."""
         cache_key = (str(self.project.root), key)
         path = self._script_paths.get(cache_key)
         if path is None:
             path = self._script_paths[cache_key] = str(self.project.script_path(key))
         try:
-            with open(path, encoding="utf-8") as f:
-                return f.read()
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         except OSError:
             if os.path.isfile(path):
-                raise  # there, but unreadable: as before, the error itself
+                raise  # there, but unreadable: the error itself
             raise RunInputError(f"{path} does not exist; create it or pick another script") from None
+        try:
+            chunks = []
+            while chunk := os.read(fd, 1 << 16):
+                chunks.append(chunk)
+        except IsADirectoryError:
+            raise RunInputError(f"{path} does not exist; create it or pick another script") from None
+        finally:
+            os.close(fd)
+        text = b"".join(chunks).decode("utf-8")
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text  # universal newlines
 
     def _filename(self, key: str) -> str:
         """The real path of scripts/<key>.py: what tracebacks (and the debugger) name."""

@@ -72,3 +72,11 @@ def test_the_saved_script_is_read_again_for_every_run(client):
     path.mkdir()
     with pytest.raises(RunInputError, match="get_user.py does not exist; create it"):
         client.run("get_user", ALICE)
+
+
+def test_a_script_saved_with_windows_or_old_mac_line_ends_runs_as_text_mode_reads_it(client):
+    path = client.project.script_path("get_user")
+    for newline in ("\r\n", "\r"):
+        path.write_bytes(GET_USER.replace("\n", newline).encode("utf-8"))
+        assert client._read_script("get_user") == path.read_text(encoding="utf-8") == GET_USER
+        assert client.run("get_user", ALICE).result["user_id"] == "legacy|1"
