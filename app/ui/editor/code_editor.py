@@ -239,7 +239,7 @@ class CodeEditor(QPlainTextEdit):
         self._breakpoint_marks.reset()
         super().setPlainText(text)
         if kept:
-            self._breakpoints_set(kept)
+            self.set_breakpoints(kept)
 
     def source(self) -> str:
         return self.toPlainText()
@@ -327,18 +327,15 @@ class CodeEditor(QPlainTextEdit):
     def set_breakpoints(self, items: dict[int, object]) -> None:
         """Breakpoints on exactly these 1-based lines, each with the owner's payload (lines past the
         end are dropped and reported by `breakpoints_moved`)."""
-        self._breakpoints_set(items)
-
-    def breakpoint_items(self) -> dict[int, object]:
-        """{1-based line: payload} of every breakpoint, as the text is now."""
-        return self._breakpoint_marks.items()
-
-    def _breakpoints_set(self, items: dict[int, object]) -> None:
         dropped = self._breakpoint_marks.set_items(items)
         self._breakpoint_lines = self._breakpoint_marks.lines()
         self.gutter.update()
         if dropped:
             self.breakpoints_moved.emit(dropped)
+
+    def breakpoint_items(self) -> dict[int, object]:
+        """{1-based line: payload} of every breakpoint, as the text is now."""
+        return self._breakpoint_marks.items()
 
     def _follow_breakpoints(self, position: int, added: int) -> None:
         moved = self._breakpoint_marks.on_contents_change(position, added)

@@ -67,12 +67,9 @@ class Gutter(QWidget):
         self._number_formats = {False: _coloured(numbers), True: _coloured(current_number)}
         self._numbers.clear()
 
-    def _number(self, line: int, current: bool) -> QTextLayout:
-        """The laid-out number of `line`, in the current line's colour or the others' (cached)."""
-        font = self.editor.font()
-        if font != self._numbers_font or len(self._numbers) > 1000:
-            self._numbers.clear()
-            self._numbers_font = font
+    def _number(self, line: int, current: bool, font: QFont) -> QTextLayout:
+        """The laid-out number of `line`, in the current line's colour or the others' (cached for
+        `font`; paintEvent drops the cache when the editor's font changes)."""
         layout = self._numbers.get((line, current))
         if layout is None:
             text = str(line)
@@ -103,6 +100,10 @@ class Gutter(QWidget):
         theme = ed.theme
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = ed.font()
+        if font != self._numbers_font or len(self._numbers) > 1000:
+            self._numbers.clear()
+            self._numbers_font = font
         block = ed.firstVisibleBlock()
         top = round(ed.blockBoundingGeometry(block).translated(ed.contentOffset()).top())
         line_h = ed.fontMetrics().height()
@@ -115,7 +116,7 @@ class Gutter(QWidget):
             height = round(ed.blockBoundingRect(block).height())
             if block.isVisible() and top + height >= event.rect().top():
                 line = block.blockNumber() + 1
-                number = self._number(line, block.blockNumber() == current)
+                number = self._number(line, block.blockNumber() == current, font)
                 text_line = number.lineAt(0)
                 number.draw(painter, QPointF(number_right - text_line.naturalTextWidth(),
                                              top + (line_h - text_line.height()) / 2))
