@@ -138,13 +138,10 @@ class RunTrace:
         if message is None:
             return
         with self._lock:
-            if self._finished:
-                return
-            if not self._queue:  # nothing waits for a count ahead of it: out at once
+            if not self._queue and not self._finished:  # nothing waits for a count ahead of it: out at once
                 self.send(message)
                 return
-            self._queue.append(_Entry(message, None))
-            self._flush_locked()
+            self._enqueue(_Entry(message, None))
 
     def open(self, statement: str, params: Any, duration_ms: float | None, mode: str) -> _Entry | None:
         """An entry whose row count is known later (see `_Entry`); None when the trace is full."""
