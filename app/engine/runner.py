@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -30,6 +29,7 @@ from app.engine.child import Child, ChildStartError
 from app.engine.run_inputs import RunInputError, build_arguments, configuration_for, lint_findings, url_for
 from app.engine.spare import spare_pool
 from app.engine.trust import origin_path, require_trusted, store_path
+from app.engine.userdata import USER_DATA_ENV
 from app.runtime.answer import RUNTIME_DIR
 from app.runtime.protocol import DEFAULT_LOG_CAP, TIMEOUT_MESSAGE
 
@@ -475,17 +475,13 @@ def _preload() -> None:
     import app.engine.secrets  # noqa: F401
 
 
-# what user_data_dir() reads on this platform (Path.home() is HOME, or USERPROFILE on Windows)
-_USER_DATA_ENV = (("CUSTOMDB_DATA_DIR", "APPDATA", "USERPROFILE") if sys.platform == "win32" else
-                  ("CUSTOMDB_DATA_DIR", "HOME") if sys.platform == "darwin" else
-                  ("CUSTOMDB_DATA_DIR", "XDG_DATA_HOME", "HOME"))
 _store_files: dict[tuple, str] = {}
 _origin_files: dict[str, str] = {}
 
 
 def _store_file() -> str:
     """trust.store_path() as text, computed once per value of the variables it depends on."""
-    env = tuple(map(os.environ.get, _USER_DATA_ENV))
+    env = tuple(map(os.environ.get, USER_DATA_ENV))
     path = _store_files.get(env)
     if path is None:
         path = _store_files[env] = str(store_path())

@@ -13,6 +13,13 @@ import os
 import sys
 from pathlib import Path
 
+# Every variable user_data_dir() reads on this platform (Path.home() is HOME, or USERPROFILE on
+# Windows): a cache of a path under it is valid while these keep their values. Keep them in step.
+USER_DATA_ENV: tuple[str, ...] = (
+    ("CUSTOMDB_DATA_DIR", "APPDATA", "USERPROFILE") if sys.platform == "win32" else
+    ("CUSTOMDB_DATA_DIR", "HOME") if sys.platform == "darwin" else
+    ("CUSTOMDB_DATA_DIR", "XDG_DATA_HOME", "HOME"))
+
 
 def user_data_dir() -> Path:
     """The per-user data folder (not created here)."""
