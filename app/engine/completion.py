@@ -18,10 +18,7 @@ from typing import Any
 
 from app.engine.userdata import app_cache_dir
 from app.runtime.completion_stub import HIDDEN_PREFIX, Prelude, build_prelude
-from app.runtime.jedi_cache import (
-    harden_parso_disk_cache,  # noqa: F401 - its old home, still imported from here
-    use_jedi_cache,
-)
+from app.runtime.jedi_cache import use_jedi_cache
 
 _log = logging.getLogger(__name__)
 

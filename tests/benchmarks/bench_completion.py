@@ -81,7 +81,7 @@ def plain_jedi_child(rounds: int) -> None:
 
     import jedi
 
-    from app.engine.completion import harden_parso_disk_cache
+    from app.runtime.jedi_cache import harden_parso_disk_cache
 
     harden_parso_disk_cache()
     jedi.settings.cache_directory = os.path.join(os.environ["CUSTOMDB_CACHE_DIR"], "jedi")
