@@ -21,6 +21,7 @@ run: system-deps $(STAMP)
 	$(VENV)/bin/customdb-studio $(ARGS)
 
 test: system-deps $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 	$(VENV)/bin/ruff check app tests
 

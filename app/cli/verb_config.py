@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p_list = actions.add_parser("list", help="list keys, where each value comes from; secrets as ****")
     p_list.add_argument("dir", metavar="DIR")
-    p_list.add_argument("--json", action="store_true", help="print one JSON object (schema in README)")
+    p_list.add_argument("--json", action="store_true", help="print one JSON object (schema in docs/cli.md)")
     p_list.set_defaults(func=run)
 
     p_unset = actions.add_parser("unset", help="remove a key from the file and the keychain")

@@ -2,7 +2,7 @@
 
 A flow is a list of steps; each step is done by the platform itself, by its managed user store or
 by one action script. A script step says which flow input feeds which script parameter. The
-simulator (app/engine/simulator.py) walks these steps; the IDE's Flow panel draws them; the README
+simulator (app/engine/simulator.py) walks these steps; the IDE's Flow panel draws them; docs/simulation.md
 and `customdb simulate --help` list them. Log event codes are the hosted platform's: `s` / `fp` /
 `fu` (login), `ss` / `fs` (signup), `scp` / `fcp` (change password), `sv` / `fv` (verification),
 `sdu` / `fdu` (delete), `sce` / `fce` (change e-mail).

@@ -1,6 +1,6 @@
 """Saved cases (`cases/<name>.json`): load them, run them through one container, judge each.
 
-Format (README "Saved cases"): {"script": KEY, "input": {...}, "expect": {"outcome": ..., "result": ...}}.
+Format (docs/projects.md "Saved cases"): {"script": KEY, "input": {...}, "expect": {"outcome": ..., "result": ...}}.
 `expect.result` given as an object matches when every key it lists has that value (recursively);
 any other value must be equal. A case file that cannot be read fails as a case with the reason.
 """

@@ -43,7 +43,7 @@ __all__ = ["RunnerClient", "RunResult", "RunInputError", "DEFAULT_IDLE_LIFETIME_
 
 @dataclass
 class RunResult:
-    """One run, exactly as `customdb run --json` prints it (see README "Run result JSON")."""
+    """One run, exactly as `customdb run --json` prints it (see docs/runner.md "Run result JSON")."""
 
     script: str
     outcome: str

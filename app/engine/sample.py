@@ -68,7 +68,7 @@ class SampleUser:
     email_verified: bool
 
 
-# The named users every sample store starts with (ids 1..5): documented in README and used by the
+# The named users every sample store starts with (ids 1..5): documented in docs/projects.md and used by the
 # sample project's saved cases.
 KNOWN_USERS: tuple[SampleUser, ...] = (
     SampleUser(1, "alice@example.com", "wonderland-42", "alice", "Alice", True),

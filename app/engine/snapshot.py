@@ -6,7 +6,7 @@
   carries the parameters; every row of those tables in which some column equals one of the
   parameter values is copied into a new SQLite file. That finds the `users` row the input selects;
   rows reached only through values computed inside the script (a join on an id the script read)
-  are found only when the statement's parameters name them. The README says so.
+  are found only when the statement's parameters name them. docs/bundles.md says so.
 - Masking (`mask_snapshot`): e-mail addresses become stable pseudonyms (the same address gives the
   same pseudonym in every table, so joins still work) except the repro input's own addresses, and
   password hashes become a bcrypt hash of the documented placeholder `PLACEHOLDER_PASSWORD`.

@@ -4,7 +4,7 @@ script frame's locals (capped reprs, secrets masked), the source line of every f
 
 Only failures pay for this: `describe_failure` is called for an uncaught exception and for an
 exception the script passes to `callback`; `add_sources` once per failed run. The result extends
-the run result's `error` object additively (README "Run result JSON"):
+the run result's `error` object additively (docs/runner.md "Run result JSON"):
 `traceback[i].source`, `traceback[i].locals` (script frames only) and `chain`.
 """
 
