@@ -369,7 +369,7 @@ def _console() -> Any:
             import ctypes
 
             if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
-                return open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115 - lives until exit
+                return open("CONOUT$", "w", encoding="utf-8")
     return None
 
 
@@ -394,7 +394,7 @@ def run_smoke(report: Report, workdir: Path) -> int:
                 detail = check()
             except MissingPiece as e:
                 report.line(f"FAIL {name}: {e}")
-            except Exception as e:  # a smoke test reports every failure and goes on
+            except Exception as e:  # noqa: BLE001 - a smoke test reports every failure and goes on
                 report.line(f"FAIL {name}: {type(e).__name__}: {_one_line(e)}")
             else:
                 report.line(f"ok   {name}: {_one_line(detail)}")

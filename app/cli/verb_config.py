@@ -11,7 +11,7 @@ import re
 import sys
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-DATABASE_PASSWORD = "DATABASE_PASSWORD"  # same name as app.engine.secrets.DATABASE_PASSWORD
+DATABASE_PASSWORD = "DATABASE_PASSWORD"  # noqa: S105 - same name as app.engine.secrets.DATABASE_PASSWORD
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

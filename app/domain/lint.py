@@ -127,7 +127,7 @@ def _all_nodes(tree: ast.AST) -> list[ast.AST]:
     because it reads `_fields` directly and skips the Load/Store/Del context singletons."""
     out: list[ast.AST] = []
     stack = [tree]
-    push, add, AST, ctx = stack.append, out.append, ast.AST, ast.expr_context
+    push, add, ast_node, ctx = stack.append, out.append, ast.AST, ast.expr_context
     while stack:
         node = stack.pop()
         add(node)
@@ -135,9 +135,9 @@ def _all_nodes(tree: ast.AST) -> list[ast.AST]:
             value = getattr(node, name, None)
             if isinstance(value, list):
                 for item in reversed(value):
-                    if isinstance(item, AST):
+                    if isinstance(item, ast_node):
                         push(item)
-            elif isinstance(value, AST) and not isinstance(value, ctx):
+            elif isinstance(value, ast_node) and not isinstance(value, ctx):
                 push(value)
     return out
 

@@ -100,7 +100,7 @@ class CompletionService:
             jl, jc = self._position(source, line, col)
             found = [c for c in self._script(source).complete(jl, jc)
                      if not c.name.startswith(HIDDEN_PREFIX)]
-        except Exception:  # jedi has internal errors on odd buffers: no completion, never a crash
+        except Exception:  # noqa: BLE001 - jedi has internal errors on odd buffers: no completion, never a crash
             _log.debug("completion failed", exc_info=True)
             found = []
         self._last = found
@@ -129,7 +129,7 @@ class CompletionService:
             doc = c.docstring(raw=True) or ""
             if not doc and c.type not in ("keyword", "path"):
                 doc = c.docstring() or ""
-        except Exception:
+        except Exception:  # noqa: BLE001 - jedi fails in many ways on odd buffers: no completion, never a crash
             _log.debug("completion details failed", exc_info=True)
             signature, doc = "", ""
         return replace(item, signature=signature, doc=doc)
@@ -143,7 +143,7 @@ class CompletionService:
                 out.append(SignatureHelp(s.name, s.to_string(),
                                          tuple(p.to_string() for p in s.params), s.index, s.docstring(raw=True)))
             return out
-        except Exception:
+        except Exception:  # noqa: BLE001 - jedi fails in many ways on odd buffers: no completion, never a crash
             _log.debug("signature help failed", exc_info=True)
             return []
 

@@ -196,7 +196,7 @@ def serve(requests: IO[str], replies: IO[str], service: CompletionService, idle_
             try:
                 msg = json.loads(line)
                 reply = {"id": msg.get("id"), "result": _handle(msg, service)}
-            except Exception as e:  # a bad request gets an error reply, never a dead child
+            except Exception as e:  # noqa: BLE001 - a bad request gets an error reply, never a dead child
                 reply = {"id": None, "error": f"{type(e).__name__}: {e}"}
             replies.write(json.dumps(reply) + "\n")
             replies.flush()

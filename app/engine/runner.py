@@ -470,8 +470,8 @@ def _fault_frames(report: str, script_file: str) -> list[dict[str, Any]]:
 def _preload() -> None:
     """Import what the first run needs on the parent side (keyring, the database layer, lint: about a
     second on a cold process) now, in the thread that creates the client, not when the user runs."""
-    import app.domain.lint  # noqa: F401
-    import app.engine.database  # noqa: F401
+    import app.domain.lint
+    import app.engine.database
     import app.engine.secrets  # noqa: F401
 
 

@@ -28,8 +28,8 @@ from keyring.errors import KeyringError, PasswordDeleteError
 
 SERVICE = "customdb-studio"
 ENV_PREFIX = "CUSTOMDB_CONFIG_"
-DATABASE_PASSWORD = "DATABASE_PASSWORD"  # the keychain key of the legacy database's password
-DATABASE_PASSWORD_ENV = "CUSTOMDB_DATABASE_PASSWORD"
+DATABASE_PASSWORD = "DATABASE_PASSWORD"  # noqa: S105 - the keychain key of the legacy database's password
+DATABASE_PASSWORD_ENV = "CUSTOMDB_DATABASE_PASSWORD"  # noqa: S105 - a key name, not a password
 MASK = "****"
 SHORT_SECRET = 4  # values shorter than this are only masked where they stand alone as a token
 

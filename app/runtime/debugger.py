@@ -144,7 +144,7 @@ class _Repr(reprlib.Repr):
     def repr_str(self, x: str, level: int) -> str:
         return super().repr_str(self.masker.text(x), level)
 
-    def repr_instance(self, x: Any, level: int) -> str:  # noqa: ARG002 - reprlib's signature
+    def repr_instance(self, x: Any, level: int) -> str:  # reprlib's signature
         try:
             s = self.masker.text(repr(x))
         except Exception as e:  # noqa: BLE001 - a broken __repr__ must not break the debugger
@@ -231,7 +231,7 @@ class Debugger(bdb.Bdb):
             return None  # the fast path: a user frame that cannot stop runs untraced
         return self.trace_dispatch
 
-    def global_trace(self, frame: FrameType, event: str, arg: Any) -> Any:  # noqa: ARG002
+    def global_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
         """sys.settrace's function: called for 'call' events only; decides per code object."""
         code = frame.f_code
         if code.co_filename != self.script_file and not self.step_into_libraries:
@@ -271,7 +271,7 @@ class Debugger(bdb.Bdb):
             self._in_tracer = False
         return self.trace_dispatch if self.mode != "quit" else None
 
-    def dispatch_return(self, frame: FrameType, arg: Any) -> Any:  # noqa: ARG002
+    def dispatch_return(self, frame: FrameType, arg: Any) -> Any:
         self._last.pop(frame, None)
         if frame is not self.target or self.mode not in ("step_over", "step_out", "step_into"):
             return self.trace_dispatch
@@ -347,7 +347,7 @@ class Debugger(bdb.Bdb):
         errors and uncaught exceptions stop without one, so such a run goes at full speed."""
         return self.mode != "quit" and (self.mode != "continue" or bool(self.bps))
 
-    def _breakpoint_hook(self, *args: Any, **kwargs: Any) -> None:  # noqa: ARG002 - breakpoint(*a, **kw)
+    def _breakpoint_hook(self, *args: Any, **kwargs: Any) -> None:  # breakpoint(*a, **kw)
         """`breakpoint()` in the script: stop right there."""
         frame = sys._getframe(1)
         if self.mode != "quit" and not self._paused and threading.get_ident() == self._thread:

@@ -260,7 +260,7 @@ class ScriptRunner:
         names = injected(command.get("configuration") or {}, self.global_, db, self.log)
         g = module_globals(names, command["filename"], k.key)
         before = set(threading.enumerate())
-        exec(code, g)
+        exec(code, g)  # noqa: S102 - running the user's script is this module's job
         fn = g.get(entry.name)
         if not callable(fn):
             raise TypeError(f"the entry {entry.name!r} is not callable")

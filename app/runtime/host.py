@@ -44,7 +44,7 @@ def _limit_memory() -> None:
         pass
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: ARG001 - the flag itself is all we get
+def main(argv: list[str] | None = None) -> int:  # the flag itself is all we get
     with os.fdopen(0, "rb", buffering=0, closefd=False) as stdin:  # sys.stdin is None in a windowed bundle
         line = b""
         while not line.endswith(b"\n"):
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: ARG001 - the flag itsel
 
         runner = ScriptRunner(channel, output, capture, log_handler(output))
         runner.warm_up()
-    except BaseException:  # a broken installation: tell the parent why (its crash report reads this)
+    except BaseException:  # noqa: BLE001 - a broken installation: tell the parent why (its crash report reads this)
         import traceback
 
         traceback.print_exc(file=crash_stream)

@@ -44,7 +44,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite" and engine.dialect.driver == "pysqlite":
         @event.listens_for(engine, "connect")
-        def _no_implicit_transactions(dbapi_connection, record):  # noqa: ARG001
+        def _no_implicit_transactions(dbapi_connection, record):
             dbapi_connection.isolation_level = None
 
         @event.listens_for(engine, "begin")

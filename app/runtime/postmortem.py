@@ -45,7 +45,7 @@ class _Repr(reprlib.Repr):
     def repr_str(self, x: str, level: int) -> str:
         return super().repr_str(self.masker.text(x), level)
 
-    def repr_instance(self, x: Any, level: int) -> str:  # noqa: ARG002 - reprlib's signature
+    def repr_instance(self, x: Any, level: int) -> str:  # reprlib's signature
         return _cut(self.masker.text(repr(x)))
 
 

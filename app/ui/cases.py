@@ -34,7 +34,7 @@ def list_cases(project: Project, script: str | None = None) -> list[tuple[str, d
     return found
 
 
-def save_case(project: Project, name: str, script: str, input: dict, outcome: str | None,
+def save_case(project: Project, name: str, script: str, inputs: dict, outcome: str | None,
               result: object = None) -> Path:
     """Write a case whose expectation is the outcome (and result) the script gives today."""
     expect: dict = {}
@@ -42,6 +42,6 @@ def save_case(project: Project, name: str, script: str, input: dict, outcome: st
         expect["outcome"] = outcome
         expect["result"] = result
     path = project.cases_dir / f"{safe_case_name(name)}.json"
-    atomic_write(path, json.dumps({"script": script, "input": input, "expect": expect}, indent=2,
+    atomic_write(path, json.dumps({"script": script, "input": inputs, "expect": expect}, indent=2,
                                   ensure_ascii=False) + "\n")
     return path

@@ -104,17 +104,17 @@ class RunController(QObject):
         self.state_changed.emit(str(state))
 
     # -- commands ----------------------------------------------------------------------------
-    def run(self, key: str, input: dict, source: str | None = None) -> bool:
+    def run(self, key: str, inputs: dict, source: str | None = None) -> bool:
         """Start a run (of `source`, the editor's buffer, when given); False unless idle."""
         if self.state is not RunState.IDLE:
             return False
         self._set_state(RunState.RUNNING)
-        self.started.emit(key, input)
+        self.started.emit(key, inputs)
         commit = self.commit
 
         def work() -> dict:
             runner = self._get_runner()
-            result = runner.run(key, input, commit=commit, timeout=self.project.timeout_s,
+            result = runner.run(key, inputs, commit=commit, timeout=self.project.timeout_s,
                                 on_event=lambda ev: post(self.event.emit, ev), source=source)
             return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 

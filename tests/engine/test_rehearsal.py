@@ -123,7 +123,7 @@ def test_progress_reaches_the_total_and_cancel_keeps_what_was_checked(project):
     assert all(rate >= 0 for _, _, rate, _ in seen)
     rehearsal = Rehearsal(project, chunk=50)
 
-    def stop_early(done, total, rate, eta):  # noqa: ARG001
+    def stop_early(done, total, rate, eta):
         if done >= 50:
             rehearsal.cancel()
 

@@ -30,7 +30,7 @@ def load(tmp_path, source, configuration=None):
     path.write_text(source, encoding="utf-8")
     names = injected(configuration or {}, {}, object(), logging.getLogger("test-postmortem"))
     g = module_globals(names, str(path), "get_user")
-    exec(compile(source, str(path), "exec"), g)  # noqa: S102 - the script under test
+    exec(compile(source, str(path), "exec"), g)
     return g, str(path), source
 
 
@@ -87,7 +87,7 @@ def test_a_failure_at_module_level_shows_the_script_names_not_the_runtimes(tmp_p
     source = "import json\nLIMIT = 5\nTABLE = 'users'\nraise RuntimeError('bad config')\n"
     g = module_globals(injected({}, {}, object(), logging.getLogger("t")), str(path), "get_user")
     with pytest.raises(RuntimeError) as info:
-        exec(compile(source, str(path), "exec"), g)  # noqa: S102
+        exec(compile(source, str(path), "exec"), g)
     error = describe_failure(info.value, str(path), Masker(()))
     assert error["traceback"][0]["locals"] == {"LIMIT": "5", "TABLE": "'users'"}
 

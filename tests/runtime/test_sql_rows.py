@@ -22,7 +22,7 @@ class Traced:
         self.engine = create_engine("sqlite://")
 
         @event.listens_for(self.engine, "connect")
-        def _probe(dbapi_connection, record):  # noqa: ARG001
+        def _probe(dbapi_connection, record):
             def probe(value):
                 self.evaluated += 1
                 return value

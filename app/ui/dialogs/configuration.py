@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.domain.project import ConfigEntry, Project, ProjectError
 from app.ui.dialogs.secrets_prompt import store_secret
 
-SECRET_PLACEHOLDER = "••••  (stored; type to replace)"
+SECRET_PLACEHOLDER = "••••  (stored; type to replace)"  # noqa: S105 - the placeholder shown for a stored secret, not a secret
 BANNER_STYLE = "background:#fff3cd; color:#664d03; border:1px solid #ffecb5; padding:6px;"
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

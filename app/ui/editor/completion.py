@@ -127,7 +127,7 @@ class CompletionEngine(QObject):
             try:
                 result = self._handle(req)
                 reply = CompletionReply(req, result, self._generation)
-            except Exception as e:  # a completion must never take the worker down
+            except Exception as e:  # noqa: BLE001 - a completion must never take the worker down
                 reply = CompletionReply(req, None, self._generation, error=f"{type(e).__name__}: {e}")
             self.reply.emit(reply)
 

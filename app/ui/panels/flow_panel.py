@@ -103,7 +103,7 @@ class FlowDiagram(QWidget):
             return ACTIVE
         return LIT if key in self.lit else IDLE
 
-    def paintEvent(self, event: Any) -> None:  # noqa: N802, ARG002 - Qt override
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor("white"))
