@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test bench lint system-deps clean package package-test
+.PHONY: run test bench lint system-deps clean package package-test js-store
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,13 +14,25 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# The offline npm module store JavaScript scripts require() (app/runtime/js/store), installed by
+# `npm ci` from the committed lockfile (packaging/npm_ci.py: the pinned Node wheel's npm, else the
+# system's); again only when the lockfile changes.
+JS_STORE := app/runtime/js/store
+JS_STAMP := $(JS_STORE)/node_modules/.customdb-$(shell cksum $(JS_STORE)/package-lock.json | cut -d' ' -f1)
+
+$(JS_STAMP): $(JS_STORE)/package-lock.json $(STAMP)
+	$(PY) packaging/npm_ci.py $(JS_STORE)
+	@touch $@
+
+js-store: $(JS_STAMP)
+
 system-deps:
 	@bash packaging/linux/install-system-deps.sh
 
-run: system-deps $(STAMP)
+run: system-deps $(STAMP) $(JS_STAMP)
 	$(VENV)/bin/customdb-studio $(ARGS)
 
-test: system-deps $(STAMP)
+test: system-deps $(STAMP) $(JS_STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 	$(VENV)/bin/ruff check app tests
@@ -53,4 +65,4 @@ package-test: package
 		dist/customdb-studio/customdb-studio --smoke-test
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache $(JS_STORE)/node_modules

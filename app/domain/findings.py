@@ -35,6 +35,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     "secret-in-profile": (Severity.ERROR, "the profile carries a password, hash or secret"),
     "not-marked-migrated": (Severity.WARNING, "migration mode: the user was not marked migrated in the legacy store"),
     "wrong-callback-arguments": (Severity.ERROR, "callback was given arguments the platform cannot use"),
+    # JavaScript: the offline module store and its instrumented drivers
+    "module-not-available": (Severity.ERROR, "the script requires a module (or version) the offline module store does not have"),
+    "module-stand-in": (Severity.INFO, "a module is served by a stand-in with the same API (bcrypt by bcryptjs)"),
+    "compat-shim": (Severity.INFO, "an old driver API the hosted templates call is served by a compatibility shim"),
+    "connection-left-open": (Severity.WARNING, "a database connection was still open when the run ended"),
     # across runs and flows
     "unstable-user-id": (Severity.ERROR, "the same user got different user_ids"),
     "profile-mismatch": (Severity.WARNING, "Login and Get User return different profiles for one user"),
