@@ -81,9 +81,9 @@ def test_a_dry_run_traces_and_rolls_back(tmp_path, db, driver):
 def test_commit_writes(tmp_path, db, driver):
     report = _run(tmp_path, db, driver, """
       const c = mysql.createConnection(cfg);
-      c.query("INSERT INTO TABLE (email, nickname) VALUES (?, 'C')", ['%s@example.com'], function (err) {
+      c.query("INSERT INTO TABLE (email, nickname) VALUES (?, 'C')", ['committed-DRIVER@example.com'], function (err) {
         c.end(); callback(err, 'ok');
-      });""" % f"committed-{driver}", dry_run=False)
+      });""".replace("DRIVER", driver), dry_run=False)
     assert report["calls"][0]["value"] == "ok" and report["committed"] is True
     assert (f"committed-{driver}@example.com", "C") in _rows(db)
     assert "START TRANSACTION" not in _statements(report)
