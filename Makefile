@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test bench lint system-deps clean package package-test js-store
+.PHONY: run test bench lint templates system-deps clean package package-test js-store
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,13 +35,18 @@ run: system-deps $(STAMP) $(JS_STAMP)
 test: system-deps $(STAMP) $(JS_STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
-	$(VENV)/bin/ruff check app tests
+	$(VENV)/bin/ruff check app tests tools
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m tests.benchmarks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check app tests
+	$(VENV)/bin/ruff check app tests tools
+
+# The bundled script templates (resources/templates) are rendered from one source per script kind
+# and language (tools/templates/); edit those and run this. A test fails when the two disagree.
+templates: $(STAMP)
+	$(PY) tools/templates/generate.py
 
 # The one-folder app from packaging/customdb-studio.spec (the Windows/macOS installers wrap the same
 # build, see .github/workflows/release.yml); package-test runs the built app's --smoke-test.

@@ -1,7 +1,9 @@
 """The bundled script templates: `resources/templates/<dialect>/<mode>/<key>.py` + `<dialect>/schema.sql`.
 
 One place that knows where they live (source checkout or frozen bundle) and which exist, so the
-scaffold, the sample project and the tests all read the same files.
+scaffold, the sample project and the tests all read the same files. The scripts are rendered from
+one source per script kind and language (tools/templates/, `make templates`), the dialects' SQL
+differences as data; tests/tools/test_templates_generated.py keeps the committed files equal to them.
 """
 
 from __future__ import annotations
