@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QDockWidget, QInputDialog, QMenu
 
 from app.domain.breakpoints import LineBreakpoint, load_breakpoints, save_breakpoints
 from app.domain.scripts import SCRIPT_KINDS
+from app.ui import toolbar, window_layout
 from app.ui.panels.debug_panels import CallStackPanel, DebugConsole, VariablesPanel, WatchesPanel
 from app.ui.workers import post
 
@@ -471,7 +472,7 @@ class DebugController(QObject):
 def install_debugger(window: MainWindow) -> DebugController:
     """The Debug menu, shortcuts and docks of one main window; returns its controller."""
     controller = DebugController(window)
-    menu = window.menuBar().addMenu("&Debug")
+    menu = getattr(window, "debug_menu", None) or window.menuBar().addMenu("&Debug")  # before Help
     actions: dict[str, QAction] = {}
 
     def add(name: str, text: str, slot: Callable[[], None], shortcut: str | None) -> None:
@@ -484,6 +485,7 @@ def install_debugger(window: MainWindow) -> DebugController:
         actions[name] = action
 
     add("start", "Start debugging / &continue", controller.start_or_continue, "F5")
+    menu.addAction(window.stop_action)  # Shift+F5, the Run menu's Stop: it stops a debug run too
     add("over", "Step &over", controller.step_over, "F10")
     add("into", "Step &into", controller.step_into, "F11")
     add("out", "Step o&ut", controller.step_out, "Shift+F11")
@@ -504,7 +506,7 @@ def install_debugger(window: MainWindow) -> DebugController:
 
     docks = [("Call stack", CallStackPanel(controller)), ("Variables", VariablesPanel(controller)),
              ("Watches", WatchesPanel(controller)), ("Debug console", DebugConsole(controller))]
-    for title, widget in docks:
+    for title, widget in docks:  # placed in tabs by window_layout.place_late
         dock = QDockWidget(title, window)
         dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
         dock.setWidget(widget)
@@ -512,6 +514,11 @@ def install_debugger(window: MainWindow) -> DebugController:
         window.docks[title] = dock
         dock.hide()
     controller.panels = {title: widget for title, widget in docks}
+    toolbar.add_debugger(window, actions)
+    stop_button = getattr(window.run_panel, "stop_button", None)
+    if stop_button is not None:
+        stop_button.clicked.connect(controller.stop)
+    last_state = ["idle"]
 
     def state_changed(state: str) -> None:
         debugging = state != "idle"
@@ -523,10 +530,14 @@ def install_debugger(window: MainWindow) -> DebugController:
         run_button = getattr(window.run_panel, "run_button", None)
         if run_button is not None:  # one run at a time per container
             run_button.setEnabled(not debugging and window.controller.state == "idle")
+        stop_button = getattr(window.run_panel, "stop_button", None)
+        if stop_button is not None:  # the Run panel's Stop ends a paused session too
+            stop_button.setEnabled(debugging or window.controller.state == "running")
         window.run_state_label.setText(f"debug: {state}" if debugging else str(window.controller.state))
-        if debugging:
-            for title, _ in docks:
-                window.docks[title].show()
+        toolbar.debug_state_changed(window, state)
+        if debugging and last_state[0] == "idle":  # a session starts: its panels come to the front
+            window_layout.show_debug_panels(window)
+        last_state[0] = state
 
     controller.state_changed.connect(state_changed)
     controller.message.connect(lambda text: window.statusBar().showMessage(text, 8000))

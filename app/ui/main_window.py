@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.domain.findings import Finding
 from app.domain.project import Project, ProjectError, load_project
 from app.domain.scripts import SCRIPT_KINDS
-from app.ui import recovery, window_layout
+from app.ui import recovery, toolbar, view_menu, window_layout
 from app.ui.documents import ScriptDocument
 from app.ui.panels.findings_panel import FindingsPanel
 from app.ui.panels.output_panel import OutputPanel
@@ -132,7 +132,8 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.tree)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 900])
+        splitter.setSizes([min(260, max(170, self.tree.needed_width())), 960])  # script names uncut
+        self.splitter = splitter
         self.keychain_banner = QLabel()
         self.keychain_banner.setObjectName("keychainBanner")
         self.keychain_banner.setWordWrap(True)
@@ -178,7 +179,7 @@ class MainWindow(QMainWindow):
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
 
-        self.resize(1280, 800)
+        window_layout.fit_to_screen(self)  # a 1366×768 laptop: not taller than the screen
         self._restore_layout()
         first = "login" if "login" in project.script_keys() else next(iter(project.script_keys()), None)
         if first:
@@ -209,6 +210,9 @@ class MainWindow(QMainWindow):
         for title, dock in self.docks.items():  # docks added to a shown window show one turn later: now
             if title not in before and not dock.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide):
                 dock.show()
+        window_layout.place_late(self)  # the late docks into their tab groups
+        window_layout.give_room(self)  # Flow, Traces, SQL: taller while in front
+        view_menu.fill(self)  # every panel, the debugger's too
         if self._saved_state is not None:  # again, now that every dock exists: the late ones go back too
             self.restoreState(self._saved_state, window_layout.LAYOUT_VERSION)
             self._deferred["reproduction"].layout_restored()
@@ -306,6 +310,8 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self.save_action = self._action(file, "&Save", self.save_current, QKeySequence.StandardKey.Save)
         self._action(file, "Save &all", self.save_all, "Ctrl+Shift+S")
+        self._action(file, "&Close tab", self.close_current_tab, ["Ctrl+W", "Ctrl+F4"])
+        self._action(file, "&Go to script…", self.go_to_script, "Ctrl+P")
         file.addSeparator()
         self._action(file, "Database &connection…", self.edit_connection)
         self._action(file, "Con&figuration && secrets…", self.edit_configuration)
@@ -333,14 +339,12 @@ class MainWindow(QMainWindow):
         run.addSeparator()
         self.cases_action = self._action(run, "Run &all cases", lambda: self.run_panel.run_all_cases())
 
-        view = bar.addMenu("&View")
-        for dock in self.docks.values():
-            view.addAction(dock.toggleViewAction())
-        view.addSeparator()
-        self._action(view, "Reload &schema", self.schema_panel.reload)
-
+        self.view = bar.addMenu("&View")
+        view_menu.build(self)  # panels, Reset layout, Theme, Zoom
+        self.debug_menu = bar.addMenu("&Debug")  # filled with the debugger, right after the first paint
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Custom DB Studio", self.about)
+        toolbar.build(self)  # Run / Debug / Stop (and stepping while debugging)
 
     # -- settings ------------------------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -348,6 +352,9 @@ class MainWindow(QMainWindow):
         geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        splitter = settings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
         self._saved_state = window_layout.restore(self, settings.value("window/state"))
         if self._saved_state is None:  # placed by hand: sizes only apply once shown
             QTimer.singleShot(0, self, lambda: window_layout.default_sizes(self))
@@ -356,6 +363,7 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState(window_layout.LAYOUT_VERSION))
+        settings.setValue("window/splitter", self.splitter.saveState())
         settings.sync()
 
     # -- start-up work that must not delay the first paint --------------------------------------
@@ -408,6 +416,7 @@ class MainWindow(QMainWindow):
             doc.findings_changed.connect(self._set_static_findings)
             doc.modified_changed.connect(self._modified_changed)
             self.docs[key] = doc
+            view_menu.apply_zoom(self, doc.editor)
             self.tabs.addTab(doc.editor, f"{key}.py")
             if doc.path.exists():
                 self.watcher.addPath(str(doc.path))
@@ -445,6 +454,17 @@ class MainWindow(QMainWindow):
         doc.close()
         self._modified_changed(doc.key, False)
         return True
+
+    def close_current_tab(self) -> bool:
+        """File → Close tab (Ctrl+W): closes the current editor tab, asking about unsaved changes."""
+        index = self.tabs.currentIndex()
+        return index >= 0 and self.close_tab(index)
+
+    def go_to_script(self) -> None:
+        """File → Go to script… (Ctrl+P): a quick picker over the project's scripts."""
+        from app.ui.quick_open import QuickOpen
+
+        QuickOpen(self).popup()
 
     def _editor_call(self, name: str) -> None:
         doc = self.current_doc()

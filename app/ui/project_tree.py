@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 from app.domain.findings import Finding, Severity
 from app.domain.project import Project
@@ -27,8 +27,7 @@ class ProjectTree(QTreeWidget):
         self.setHeaderLabels(["Script", "In this mode", "Findings"])
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
-        self.header().setStretchLastSection(False)
-        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.header().setStretchLastSection(True)
         self.items: dict[str, QTreeWidgetItem] = {}
         present = set(project.script_keys())
         for kind in SCRIPT_KINDS.values():
@@ -45,10 +44,16 @@ class ProjectTree(QTreeWidget):
                 item.setFont(1, font)
             self.items[kind.key] = item
             self.addTopLevelItem(item)
-        for col in (1, 2):
+        for col in (0, 1):  # names never cut ("Change Password"): the tree asks for the room
             self.resizeColumnToContents(col)
         self.itemActivated.connect(self._activated)  # Enter, and double-click on most styles
         self.itemDoubleClicked.connect(self._activated)
+
+    def needed_width(self) -> int:
+        """The width that shows every column uncut (the window gives the tree this, within reason)."""
+        header = self.header()
+        return sum(max(self.sizeHintForColumn(c), header.sectionSizeHint(c)) + 6
+                   for c in range(self.columnCount())) + self.frameWidth() * 2
 
     def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         key = next((k for k, it in self.items.items() if it is item), None)

@@ -67,6 +67,9 @@ def test_the_shipped_default_layout_is_the_hand_made_one(make_window, project, m
     assert shipped["Run"][0] == Qt.DockWidgetArea.RightDockWidgetArea
     assert shipped["Output"][3] == ["Findings", "Flow", "SQL", "Traces"]  # Reproduce: hidden, no repro/
     assert shipped["Schema"][1] is True  # hidden until asked for
+    for title in ("Variables", "Watches", "Call stack"):  # the debugger's, hidden until a session starts
+        assert shipped[title][:2] == (Qt.DockWidgetArea.RightDockWidgetArea, True)
+    assert shipped["Debug console"][:2] == (Qt.DockWidgetArea.BottomDockWidgetArea, True)
 
 
 def test_a_layout_saved_by_an_older_version_gives_way_to_the_default(make_window, project):

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -157,10 +159,22 @@ class RunPanel(QWidget):
         result_layout.addWidget(self.result_findings)
         result_layout.addWidget(self.cases_list)
 
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(4, 4, 4, 4)
+        inner.addWidget(input_box, 0)  # as tall as the current script's form, no more
+        inner.addWidget(result_box, 1)
+        # In a scroll area: the panel's minimum size is then not the sum of its parts, so it
+        # never raises the window's minimum height (its dock shares a column with Call stack)
+        # nor widens with a long result line.
+        scroll = QScrollArea()
+        scroll.setObjectName("runScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(input_box, 0)  # as tall as the current script's form, no more
-        layout.addWidget(result_box, 1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
 
     # -- script and cases --------------------------------------------------------------------
     @property
