@@ -8,9 +8,18 @@ lazily, and SQLite commits when a savepoint opened outside a transaction is rele
 back when it closes or the run ends. A connection that exists during a dry run stays dry for its
 life (one kept in `global_` too), and what it wrote is undone after every run, so its locks never
 outlive a run. A connection in AUTOCOMMIT mode (SQLite's aside) or a two-phase transaction cannot be
-rolled back: the dry run refuses it with `DryRunRefused`, naming the rule, plus a log line. Raw
-DB-API connections (`sqlite3.connect`, `engine.raw_connection()`) are outside SQLAlchemy and not
-guarded. Outside a dry run a GuardedConnection is a plain Connection.
+rolled back: the dry run refuses it with `DryRunRefused`, naming the rule, plus a log line.
+
+Below those, a cursor-level check (`_check_statement`, SQLAlchemy's `before_cursor_execute` on
+every Engine) sees every statement a dry connection sends, the injected `db` included, whatever
+way it was sent (`text()`, `exec_driver_sql`, an ORM session): SQL that would end or commit the
+run's transaction (`COMMIT`, `END`, `ROLLBACK`, `BEGIN`, `SET autocommit`, MySQL's implicit
+commits; see app/runtime/sql_control.py) is refused before it reaches the database; a DB-API
+connection found in autocommit mode is refused; and a SQLite transaction the engine ended on its
+own (ON CONFLICT ROLLBACK) is begun again before the next statement, so that statement is rolled
+back too. Raw DB-API connections (`sqlite3.connect`, `engine.raw_connection()`,
+`db.connection.driver_connection`) are outside SQLAlchemy and not guarded. Outside a dry run a
+GuardedConnection is a plain Connection.
 """
 
 from __future__ import annotations
@@ -21,7 +30,10 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+
+from app.runtime.sql_control import control
 
 HELD_COMMIT = "COMMIT -- held back: dry run (run with commit to write)"
 
@@ -70,6 +82,7 @@ class DryRunGuard:
 
 
 _active: DryRunGuard | None = None  # the dry run going on in this child, if any
+_QUIET = DryRunGuard(lambda _: None, lambda _: None)  # refusals outside a started dry run (the batch's query)
 _dry_connections: weakref.WeakSet[GuardedConnection] = weakref.WeakSet()  # every dry one still alive
 _dry_lock = threading.Lock()
 
@@ -172,6 +185,49 @@ class GuardedConnection(Connection):
         super().close()
 
 
+def dry_guard(conn: Connection) -> DryRunGuard | None:
+    """The dry run `conn` belongs to, or None when its statements may write."""
+    if isinstance(conn, GuardedConnection):
+        return conn._dry()
+    if getattr(conn, "customdb_always_dry", False):  # the injected `db` of a dry run (namespace.py)
+        return _active or _QUIET
+    return None
+
+
+def refuse_autocommit(conn: Connection, what: str) -> DryRunRefused:
+    """The refusal of AUTOCOMMIT asked of a dry connection."""
+    return (dry_guard(conn) or _QUIET).refuse(f"execution_options(isolation_level='AUTOCOMMIT') on {what}")
+
+
+def _check_statement(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any,
+                     executemany: bool) -> None:
+    """Every statement of a dry connection, before it is sent: see the module's docstring."""
+    if _active is None and getattr(conn, "_customdb_dry", None) is None \
+            and not getattr(conn, "customdb_always_dry", False):
+        return  # not a dry run: the common case of `--commit`, decided by two attribute reads
+    guard = dry_guard(conn)
+    if guard is None:
+        return
+    dialect = conn.dialect.name
+    found = control(statement, dialect)
+    if found:
+        raise guard.refuse(f"the SQL statement {found} would end the run's transaction and let what "
+                           "follows (or came before) be committed; use db.begin_nested() for a savepoint")
+    raw = getattr(cursor, "connection", None)
+    if dialect == "sqlite":
+        if getattr(raw, "in_transaction", True) is False:  # ended by SQLite itself: begin again
+            raw.execute("BEGIN")
+            guard.note("BEGIN -- dry run: SQLite had ended the transaction; a new one keeps this run dry")
+        return
+    if raw is not None and not isinstance(conn, GuardedConnection):  # GuardedConnection._dry checked it
+        try:
+            autocommit = conn.dialect.detect_autocommit_setting(raw)
+        except Exception:  # noqa: BLE001 - the dialect cannot tell (NotImplementedError): go on
+            autocommit = False
+        if autocommit:
+            raise guard.refuse("the connection is in AUTOCOMMIT mode (each statement commits at once)")
+
+
 def end_dry_run() -> None:
     """After every run: end the dry run going on, if any (a run may end the unusual way), and undo
     what connections kept from an earlier dry run (e.g. in `global_`) wrote since, so their locks
@@ -183,5 +239,8 @@ def end_dry_run() -> None:
 
 
 def install_engine_guard() -> None:
-    """Every Engine in this process (also those a script makes itself) hands out GuardedConnection."""
+    """Every Engine in this process (also those a script makes itself) hands out GuardedConnection,
+    and every statement of a dry connection is checked before it is sent."""
     Engine._connection_cls = GuardedConnection
+    if not event.contains(Engine, "before_cursor_execute", _check_statement):
+        event.listen(Engine, "before_cursor_execute", _check_statement)

@@ -24,9 +24,12 @@ from app.runtime import errors
 
 
 class DryRunConnection(Connection):
-    """A Connection that never commits: the run's transaction is rolled back at the end."""
+    """A Connection that never commits: the run's transaction is rolled back at the end. Its SQL
+    is checked before it is sent (app.runtime.dry_run), and AUTOCOMMIT is refused on a server."""
 
     _on_held_commit: Callable[[], None] | None = None
+    customdb_always_dry = True  # read by app.runtime.dry_run's statement check
+    _customdb_dry = None
 
     def commit(self) -> None:
         if self._on_held_commit is not None:
@@ -36,6 +39,14 @@ class DryRunConnection(Connection):
         if self.in_transaction():
             return self.begin_nested()
         return super().begin()
+
+    def execution_options(self, **opt: Any):  # type: ignore[override]
+        level = opt.get("isolation_level")
+        if isinstance(level, str) and level.upper() == "AUTOCOMMIT" and self.dialect.name != "sqlite":
+            from app.runtime.dry_run import refuse_autocommit
+
+            raise refuse_autocommit(self, "the injected db")
+        return super().execution_options(**opt)
 
 
 def make_engine(url: str) -> Engine:
