@@ -18,13 +18,14 @@ import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Protocol
 
 import keyring
 import keyring.backends.fail
 import keyring.backends.null
 from keyring.errors import KeyringError, PasswordDeleteError
+
+from app.runtime.masking import secret_pattern
 
 SERVICE = "customdb-studio"
 ENV_PREFIX = "CUSTOMDB_CONFIG_"
@@ -297,17 +298,9 @@ def resolve_configuration(project: Any, *, environ: Mapping[str, str] | None = N
 
 # -- masking -------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=64)
 def _mask_pattern(secret_values: frozenset[str]) -> re.Pattern[str] | None:
-    alternatives = []
-    for value in sorted((v for v in secret_values if isinstance(v, str) and v), key=len, reverse=True):
-        escaped = re.escape(value)
-        if len(value) < SHORT_SECRET:
-            # A 2-character secret would otherwise shred every word containing it; mask it only
-            # where it stands alone (not inside a longer word or number).
-            escaped = rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])"
-        alternatives.append(escaped)
-    return re.compile("|".join(alternatives)) if alternatives else None
+    # the child's rule, renderings included (repr, JSON, bytes): one definition for both processes
+    return secret_pattern(secret_values)
 
 
 def mask(text: str, secret_values: Iterable[str]) -> str:

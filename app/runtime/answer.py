@@ -34,6 +34,18 @@ _HEAD_FRAMES = _TAIL_FRAMES = 50
 _MAX_DEPTH = 32
 
 
+STR_FAILED = "<exception str() failed>"
+
+
+def safe_str(value: Any) -> str:
+    """str(value), or what `traceback` shows when the object's __str__ raises: a script's exception
+    class must never take the runner child down while its error is described."""
+    try:
+        return str(value)
+    except Exception:  # noqa: BLE001 - any failure of the script's __str__
+        return STR_FAILED if isinstance(value, BaseException) else f"<{type(value).__name__} str() failed>"
+
+
 def jsonable(value: Any, depth: int = 0) -> Any:
     """A JSON-safe copy: dicts with string keys, lists, scalars; dates as ISO text; the rest as str()."""
     if value is None or isinstance(value, bool | int | str):
@@ -80,11 +92,11 @@ def describe_exception(exc: BaseException, script_file: str, masker: Masker) -> 
     message = getattr(exc, "message", None) if isinstance(exc, WrongUsernameOrPasswordError | ValidationError
                                                           | UnauthorizedError) else None
     if message is None:
-        message = str(exc)
-    error: dict[str, Any] = {"type": type(exc).__name__, "message": masker.text(str(message)),
+        message = safe_str(exc)
+    error: dict[str, Any] = {"type": type(exc).__name__, "message": masker.text(safe_str(message)),
                              "traceback": frames(exc.__traceback__, script_file)}
     if isinstance(exc, ValidationError):
-        error["code"] = masker.text(str(exc.code))
+        error["code"] = masker.text(safe_str(exc.code))
     elif isinstance(exc, UnauthorizedError):
         error["code"] = "unauthorized"
     return error

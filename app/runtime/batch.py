@@ -30,7 +30,7 @@ from sqlalchemy import text
 
 from app.domain.profile import check_profile, secret_field_name
 from app.domain.scripts import kind
-from app.runtime.answer import jsonable
+from app.runtime.answer import jsonable, safe_str
 from app.runtime.dry_run import DryRunGuard
 from app.runtime.masking import Masker
 from app.runtime.namespace import DryRunConnection, injected, make_engine, module_globals
@@ -151,7 +151,7 @@ class _Checker:
 
 def _first_line(error: BaseException) -> str:
     """SQLAlchemy appends the statement and a help link on later lines: one line is enough here."""
-    lines = str(error).strip().splitlines()
+    lines = safe_str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
 
 

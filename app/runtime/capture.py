@@ -125,6 +125,25 @@ class RunOutput:
             self.channel.post(message)
 
 
+def cut_long_line(text: str, pieces: list[str], output: RunOutput) -> str:
+    """Cut an unfinished line into `_LINE_CAP` pieces (appended to `pieces`); returns the rest, to
+    be continued by the next write. Each cut is moved back to the start of a secret it would split
+    (the pieces are masked one by one), so a piece is cut only once the text goes a secret's length
+    past the cap. Linear in the text: one slice per piece, and nothing is cut once the run's output
+    cap is reached (it would be dropped)."""
+    reach = output.masker.reach
+    start, size = 0, len(text)
+    while size - start >= _LINE_CAP + reach:
+        if not output.accepting:
+            return ""
+        end = output.masker.safe_cut(text, start + _LINE_CAP)
+        if end <= start:
+            end = start + _LINE_CAP
+        pieces.append(text[start:end])
+        start = end
+    return text[start:] if start else text
+
+
 class LineWriter(io.TextIOBase):
     """A text stream (sys.stdout / sys.stderr replacement) that emits complete lines."""
 
@@ -163,10 +182,8 @@ class LineWriter(io.TextIOBase):
             self._buf += s
             if "\n" not in s and len(self._buf) < _LINE_CAP:
                 return len(s)
-            *lines, self._buf = self._buf.split("\n")
-            while len(self._buf) >= _LINE_CAP:
-                lines.append(self._buf[:_LINE_CAP])
-                self._buf = self._buf[_LINE_CAP:]
+            *lines, rest = self._buf.split("\n")
+            self._buf = cut_long_line(rest, lines, self._output)
         for line in lines:
             self._output.emit(self._stream, line)
         return len(s)
@@ -251,10 +268,8 @@ class FdCapture:
             self._partial = ""
             return
         text = self._partial + self._decoder.decode(data)
-        *lines, self._partial = text.split("\n")
-        while len(self._partial) >= _LINE_CAP:
-            lines.append(self._partial[:_LINE_CAP])
-            self._partial = self._partial[_LINE_CAP:]
+        *lines, rest = text.split("\n")
+        self._partial = cut_long_line(rest, lines, self._output)
         for line in lines:
             self._output.emit(self._stream, line)
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from types import CodeType, FrameType
 from typing import Any
 
-from app.runtime.answer import Callback
+from app.runtime.answer import Callback, safe_str
 from app.runtime.api import INJECTED_NAMES
 from app.runtime.masking import Masker
 
@@ -315,7 +315,7 @@ class Debugger(bdb.Bdb):
                 if not eval(bp._compiled, frame.f_globals, frame.f_locals):  # noqa: S307 - the user's own condition
                     return False
             except Exception as e:  # noqa: BLE001 - a failing condition stops, and says why
-                self._condition_error = f"{type(e).__name__}: {self.masker.text(str(e))}"
+                self._condition_error = f"{type(e).__name__}: {self.masker.text(safe_str(e))}"
                 bp.hits += 1
                 return True
         bp.hits += 1
@@ -412,7 +412,7 @@ class Debugger(bdb.Bdb):
             event["condition_error"], self._condition_error = self._condition_error, None
         if exception is not None:
             event["exception"] = {"type": type(exception).__name__,
-                                  "message": self.masker.text(str(exception))[:REPR_CAP * 4]}
+                                  "message": self.masker.text(safe_str(exception))[:REPR_CAP * 4]}
         self.send(event)
         self._paused = True
         try:

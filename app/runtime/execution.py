@@ -22,7 +22,7 @@ from app.domain.entry import Entry, find_entry
 from app.domain.findings import Finding, finding
 from app.domain.outcome import classify
 from app.domain.scripts import ScriptKind, kind
-from app.runtime.answer import Callback, describe_exception, frames
+from app.runtime.answer import Callback, describe_exception, frames, safe_str
 from app.runtime.capture import Capture, Channel, RunOutput
 from app.runtime.dry_run import HELD_COMMIT, DryRunGuard, end_dry_run, install_engine_guard
 from app.runtime.masking import Masker
@@ -330,4 +330,4 @@ def _wait_for_threads(callback: Callback, before: set[threading.Thread]) -> None
 
 def _format_exception(e: BaseException, filename: str) -> list[str]:
     lines = [f"  File \"{f['file']}\", line {f['line']}, in {f['function']}\n" for f in frames(e.__traceback__, filename)]
-    return ["Traceback (most recent call last):\n", *lines, f"{type(e).__name__}: {e}\n"]
+    return ["Traceback (most recent call last):\n", *lines, f"{type(e).__name__}: {safe_str(e)}\n"]

@@ -39,7 +39,8 @@ def _limit_memory() -> None:
             limit = mb * 1024 * 1024
             if hard != resource.RLIM_INFINITY:
                 limit = min(limit, hard)
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+            # the hard limit too: a script may raise its soft limit up to the hard one, never past it
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):
         pass
 
