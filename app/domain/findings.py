@@ -40,6 +40,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "module-stand-in": (Severity.INFO, "a module is served by a stand-in with the same API (bcrypt by bcryptjs)"),
     "compat-shim": (Severity.INFO, "an old driver API the hosted templates call is served by a compatibility shim"),
     "connection-left-open": (Severity.WARNING, "a database connection was still open when the run ended"),
+    "dry-run-write-blocked": (Severity.WARNING, "a dry run refused a write it could not roll back (MongoDB)"),
     # across runs and flows
     "unstable-user-id": (Severity.ERROR, "the same user got different user_ids"),
     "profile-mismatch": (Severity.WARNING, "Login and Get User return different profiles for one user"),

@@ -1,13 +1,12 @@
 'use strict';
-// `mssql`: its instrumentation (SQL trace, dry run) comes next; until then a dry run refuses to
-// connect with it, so nothing it writes can escape the dry run.
+// `mssql` runs on tedious: the tedious copy it loads is instrumented (drivers/tedious.js), so its
+// requests, transactions and pooled connections get the same SQL trace and dry run.
 
-const runs = require('./runs.js');
+const path = require('path');
 
-function instrument(mod) {
-  const ctx = runs.current();
-  if (runs.dryRun(ctx)) throw runs.refuse(ctx, 'mssql is not instrumented for the dry run yet');
-  return mod;
+function instrument(mssql, { packageDir, instrumentDependency }) {
+  instrumentDependency(packageDir || path.dirname(require.resolve('mssql/package.json')), 'tedious');
+  return mssql;
 }
 
 module.exports = { instrument };
