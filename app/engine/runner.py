@@ -26,6 +26,7 @@ from app.domain.project import Project
 from app.domain.scripts import ScriptKind, kind
 from app.domain.sqlrules import trace_findings
 from app.engine.child import Child, ChildStartError
+from app.engine.node import project_language
 from app.engine.run_inputs import RunInputError, build_arguments, configuration_for, lint_findings, url_for
 from app.engine.spare import spare_pool
 from app.engine.trust import origin_path, require_trusted, store_path
@@ -68,6 +69,14 @@ class RunResult:
 
 class RunnerClient:
     """The container of one project. Thread-safe: one run at a time; stop() from anywhere."""
+
+    def __new__(cls, project: Project, *args: Any, **kwargs: Any) -> RunnerClient:
+        """A JavaScript project gets the Node container (same API): every caller runs it unchanged."""
+        if cls is RunnerClient and project_language(project) == "javascript":
+            from app.engine.node_runner import NodeRunnerClient
+
+            return super().__new__(NodeRunnerClient)
+        return super().__new__(cls)
 
     def __init__(self, project: Project, *, idle_lifetime_s: float = DEFAULT_IDLE_LIFETIME_S,
                  use_spare: bool = True, log_cap: int = DEFAULT_LOG_CAP,

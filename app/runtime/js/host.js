@@ -1,0 +1,206 @@
+'use strict';
+// The Node runner child ("container"): started by the IDE (app/engine/node_host.py) as
+// `node host.js`, it reads one line of JSON on stdin (channel address + token), connects, says
+// hello and ready, then runs one script at a time. It reports what the script did (`log`, `sql`,
+// `call` per callback invocation, `finding`, one `done`); the parent (app/domain) decides the
+// outcome, the callback-once rule, the profile checks and the log event.
+
+const fs = require('fs');
+const path = require('path');
+const { PROTOCOL } = require('./protocol.js');
+const { Channel } = require('./channel.js');
+const { Capture } = require('./capture.js');
+const { load, LoadError } = require('./loader.js');
+const errors = require('./errors.js');
+const { describeError, toData, callerLine } = require('./describe.js');
+
+const DEFAULT_GRACE_MS = 200; // after the callback: time for the script's own cleanup (pool.end, ...)
+const END_RUN_LIMIT_MS = 3000; // the store's cleanup of a run never holds the next one longer
+
+function loadStore() {
+  const storePath = path.join(__dirname, 'require.js');
+  try {
+    if (fs.existsSync(storePath)) return require(storePath);
+  } catch (e) {
+    process.stderr.write(`the module store failed to load (${e && e.message}); serving Node's built-ins only\n`);
+  }
+  return require('./builtin-require.js');
+}
+
+let channel = null;
+let capture = null;
+let store = null;
+let active = null; // the run going on
+
+function post(message) { channel.post(message); }
+
+async function main() {
+  let hello;
+  try {
+    hello = JSON.parse(fs.readFileSync(0, 'utf8').split('\n')[0]);
+  } catch (e) {
+    process.stderr.write('customdb node host: expected the channel on stdin; this mode is started by the IDE\n');
+    process.exit(2);
+  }
+  channel = await Channel.connect(hello.address);
+  channel.send({ type: 'hello', token: hello.token, protocol: PROTOCOL, host: 'node', runtime: `node ${process.version}`, pid: process.pid });
+  capture = new Capture(post);
+  capture.install();
+  store = loadStore();
+  channel.onMessage(onMessage, (e) => {
+    process.stderr.write(`customdb node host: the parent broke the channel protocol: ${e.message}\n`);
+    process.exit(2);
+  });
+  channel.socket.on('close', () => process.exit(0)); // the parent went away
+  channel.socket.on('error', () => process.exit(0));
+  process.on('beforeExit', () => { if (active) finish(active, {}); });
+  process.on('uncaughtException', (e) => onUncaught(e, 'uncaught exception'));
+  process.on('unhandledRejection', (e) => onUncaught(e, 'unhandled promise rejection'));
+  process.on('exit', onExit);
+  channel.send({ type: 'ready' });
+  watchParent();
+}
+
+function onMessage(message) {
+  switch (message.type) {
+    case 'run': startRun(message); break;
+    case 'ping': channel.send({ type: 'pong', time: Date.now() / 1000 }); break;
+    case 'exit': process.exit(0); break;
+    default: channel.send({ type: 'finding', run: message.run ?? null, code: 'host-unknown-message', severity: 'error', message: `the Node host does not know the message type ${JSON.stringify(message.type)}` });
+  }
+}
+
+function startRun(msg) {
+  const run = {
+    id: msg.run, msg, started: process.hrtime.bigint(), calls: 0, finished: false, grace: null,
+    returned: null, threw: null, uncaught: null, invalid: null, entry: null, anonymous: false,
+    filename: msg.filename,
+  };
+  active = run;
+  const ctx = {
+    run: msg.run,
+    dryRun: !msg.commit,
+    timeoutS: msg.timeout_s,
+    committed: false,
+    sql: (entry) => post({ type: 'sql', run: msg.run, ...entry }),
+    finding: (code, severity, message, extra) => post({ type: 'finding', run: msg.run, code, severity, message, ...(extra || {}) }),
+    log: (stream, text) => post({ type: 'log', run: msg.run, stream, text: capture.mask(String(text)) }),
+  };
+  run.ctx = ctx;
+  capture.start(msg.run, msg.log_cap || 1024 * 1024, msg.secrets || []);
+  channel.hold(false);
+  try { store.beginRun(ctx); } catch (e) { process.stderr.write(`module store: ${e && e.message}\n`); }
+
+  let entry;
+  try {
+    const injected = {
+      require: store.makeRequire(msg.filename),
+      configuration: Object.freeze({ ...(msg.configuration || {}) }),
+      ...errors,
+    };
+    entry = load(msg.filename, msg.source, msg.entry_names || [], injected);
+  } catch (e) {
+    if (e instanceof LoadError) run.invalid = { kind: e.kind, message: e.message, line: e.line, column: e.column };
+    else run.threw = describeError(e);
+    finish(run, {});
+    return;
+  }
+  run.entry = entry.name || null;
+  run.anonymous = !entry.name;
+
+  const callback = function callback(err, value) {
+    if (run.finished) return; // a late call: the run is over (the parent ignores it anyway)
+    run.calls += 1;
+    channel.send({ // at once: a script that blocks right after answering still gets its answer out
+      type: 'call', run: run.id, index: run.calls, argc: arguments.length,
+      error: describeError(err), value: toData(value), line: callerLine(run.filename),
+    });
+    if (run.calls === 1) {
+      run.grace = setTimeout(() => finish(run, { pending: true }), msg.grace_ms ?? DEFAULT_GRACE_MS);
+      run.grace.unref(); // the loop emptying earlier ends the run earlier (beforeExit)
+    }
+  };
+  const args = [...(msg.arguments || []), callback];
+  try {
+    const value = entry.apply(undefined, args);
+    if (value && typeof value.then === 'function') {
+      run.returned = 'promise';
+      value.then(() => {}, (e) => {
+        if (!run.finished) { run.threw = describeError(e); if (run.calls === 0) finish(run, {}); }
+      });
+    } else {
+      run.returned = value === undefined ? 'undefined' : typeof value;
+    }
+  } catch (e) {
+    run.threw = describeError(e);
+    finish(run, {});
+  }
+}
+
+function onUncaught(e, what) {
+  const run = active;
+  if (!run || run.finished) {
+    if (capture) capture.original.stderr(`${what} outside a run: ${(e && e.stack) || e}\n`);
+    return;
+  }
+  const described = describeError(e);
+  described.origin = what;
+  if (run.calls === 0) {
+    run.uncaught = described;
+    finish(run, {});
+  } else {
+    // The answer is given; the platform's log would still show it.
+    post({ type: 'log', run: run.id, stream: 'stderr', text: capture.mask(`${what} after callback was called:\n${(e && e.stack) || e}`) });
+  }
+}
+
+async function finish(run, { pending = false }) {
+  if (run.finished) return;
+  run.finished = true;
+  if (run.grace) clearTimeout(run.grace);
+  const duration = Number(process.hrtime.bigint() - run.started) / 1e6;
+  let stillPending = pending;
+  try {
+    await Promise.race([
+      Promise.resolve(store.endRun(run.ctx, { graceMs: 0 })),
+      new Promise((resolve) => setTimeout(resolve, END_RUN_LIMIT_MS).unref()),
+    ]);
+    stillPending = stillPending || Boolean(store.pendingWork(run.ctx));
+  } catch (e) {
+    post({ type: 'log', run: run.id, stream: 'stderr', text: `[cleanup after the run failed: ${e && e.message}]` });
+  }
+  capture.finish();
+  channel.send({
+    type: 'done', run: run.id, entry: run.entry, anonymous: run.anonymous, returned: run.returned,
+    threw: run.threw, uncaught: run.uncaught, invalid: run.invalid, calls: run.calls,
+    pending: stillPending, duration_ms: Math.round(duration * 1000) / 1000, committed: Boolean(run.ctx.committed),
+  });
+  if (active === run) active = null;
+  channel.hold(true);
+}
+
+function onExit(code) {
+  const run = active;
+  if (!run || run.finished || !channel) return;
+  // process.exit() from the script: the container ends; say so while the socket still writes.
+  capture.finish();
+  channel.send({ type: 'done', run: run.id, entry: run.entry, anonymous: run.anonymous, exited: code, calls: run.calls,
+    pending: false, duration_ms: Math.round(Number(process.hrtime.bigint() - run.started) / 1e3) / 1e3, committed: false });
+}
+
+// A script stuck in a synchronous loop never sees the channel close; a thread of our own notices
+// the parent is gone (we were re-parented) and ends the process.
+function watchParent() {
+  const { Worker } = require('worker_threads');
+  const parent = process.ppid;
+  const worker = new Worker(`
+    const { workerData } = require('worker_threads');
+    setInterval(() => { if (process.ppid !== workerData.parent) process.kill(workerData.self, 'SIGKILL'); }, 1000);
+  `, { eval: true, workerData: { parent, self: process.pid } });
+  worker.unref();
+}
+
+main().catch((e) => {
+  process.stderr.write(`customdb node host: ${(e && e.stack) || e}\n`);
+  process.exit(3);
+});
