@@ -7,7 +7,7 @@ import json
 import pytest
 
 from app.cli import main
-from tests.js_support import GET_USER_JS, LOGIN_JS, make_js_project
+from tests.node_host_support import GET_USER_JS, LOGIN_JS, make_js_project
 
 ALICE = '{"email": "alice@example.com", "password": "wonderland-42"}'
 RUN_KEYS = ["script", "outcome", "result", "error", "findings", "logs", "sql", "log_event", "duration_ms",
