@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"stops": stops, "run": result.to_dict()})
     else:
-        print(format_result(result.to_dict()))
+        print(format_result(result.to_dict(), project.language.suffix))
     return result.exit_code
 
 

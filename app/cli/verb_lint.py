@@ -19,9 +19,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def format_finding(f) -> str:
-    """`scripts/login.py:12: error [sql-string-concat] message` (no line: `scripts/login.py: ...`)."""
-    where = f"scripts/{f.script}.py" if f.script else "customdb.toml"
+def format_finding(f, suffix: str = ".py") -> str:
+    """`scripts/login.py:12: error [sql-string-concat] message` (no line: `scripts/login.py: ...`);
+    `suffix` is the project's language's (`.js` in a JavaScript project)."""
+    where = f"scripts/{f.script}{suffix}" if f.script else "customdb.toml"
     if f.line:
         where += f":{f.line}"
     return f"{where}: {f.severity} [{f.code}] {f.message}"
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
              "line": f.line} for f in findings]})
     else:
         for f in findings:
-            print(format_finding(f))
+            print(format_finding(f, project.language.suffix))
         counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
         summary = ", ".join(f"{n} {s}{'s' if n != 1 and s is not Severity.INFO else ''}"
                             for s, n in counts.items() if n)

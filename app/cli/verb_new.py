@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     except OSError as e:
         raise UsageError(f"cannot create {args.dir}: {e.strerror or e}") from None
-    scripts = ", ".join(f"{k}.py" for k in project.script_keys())
+    scripts = ", ".join(project.script_file_name(k) for k in project.script_keys())
     print(f"Created {project.name!r} ({args.mode} mode, {args.database}) in {project.root}")
     print(f"  scripts/: {scripts}")
     if args.database == "sqlite":

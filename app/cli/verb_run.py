@@ -36,7 +36,7 @@ def parse_input(raw: str) -> dict:
         raise UsageError(str(e)) from None
 
 
-def format_result(result: dict) -> str:
+def format_result(result: dict, suffix: str = ".py") -> str:
     """The human summary: outcome, result, error, logs, findings, SQL count, duration."""
     lines = [f"{result['script']}: {result['outcome']}"
              + (f"  (log event {result['log_event']})" if result.get("log_event") else "")]
@@ -56,7 +56,7 @@ def format_result(result: dict) -> str:
         lines.append("logs:")
         lines.extend(f"  [{log['stream']}] {log['text']}" for log in result["logs"])
     for f in result.get("findings") or ():
-        where = f"scripts/{f['script']}.py" + (f":{f['line']}" if f.get("line") else "") if f.get("script") else ""
+        where = f"scripts/{f['script']}{suffix}" + (f":{f['line']}" if f.get("line") else "") if f.get("script") else ""
         lines.append(f"{where}: {f['severity']} [{f['code']}] {f['message']}")
     statements = [s for s in result.get("sql") or () if s["statement"] not in ("BEGIN", "COMMIT", "ROLLBACK")]
     duration = result.get("duration_ms")
@@ -92,5 +92,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(result.to_dict())
     else:
-        print(format_result(result.to_dict()))
+        print(format_result(result.to_dict(), project.language.suffix))
     return result.exit_code

@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def format_result(result: dict) -> str:
+def format_result(result: dict, suffix: str = ".py") -> str:
     """The human summary: one line per step, then the log event, findings and the managed user."""
     lines = [f"{result['flow']} ({result['mode']} mode): {result['outcome']}"
              + (f"  (log event {result['log_event']})" if result.get("log_event") else "")]
@@ -46,7 +46,7 @@ def format_result(result: dict) -> str:
         if step.get("error"):
             lines.append(f"     error {step['error']['type']}: {step['error']['message']}")
     for f in result.get("findings") or ():
-        where = f"scripts/{f['script']}.py" + (f":{f['line']}" if f.get("line") else "") if f.get("script") else ""
+        where = f"scripts/{f['script']}{suffix}" + (f":{f['line']}" if f.get("line") else "") if f.get("script") else ""
         lines.append(f"{where}: {f['severity']} [{f['code']}] {f['message']}")
     user = result.get("managed_user")
     if user:
@@ -88,6 +88,6 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(result.to_dict())
     else:
-        print(format_result(result.to_dict()))
+        print(format_result(result.to_dict(), project.language.suffix))
     return result.exit_code
 

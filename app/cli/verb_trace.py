@@ -64,14 +64,15 @@ def _decode(data: bytes | mmap.mmap, name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.domain.scripts import SCRIPT_KINDS, SCRIPT_ORDER
+    from app.domain.platforms import AUTH0
     from app.domain.traces import analyze, to_json
 
-    if args.script is not None and args.script not in SCRIPT_KINDS:
-        raise UsageError(f"unknown script {args.script!r}; expected one of {', '.join(SCRIPT_ORDER)}")
+    project = load_project_or_fail(args.project) if args.project is not None else None
+    platform = project.platform if project is not None else AUTH0
+    if args.script is not None and args.script not in platform.kinds:
+        raise UsageError(f"unknown script {args.script!r}; expected one of {', '.join(platform.order)}")
     sources = None
-    if args.project is not None:
-        project = load_project_or_fail(args.project)
+    if project is not None:
         sources = {}
         for key in project.script_keys():
             try:

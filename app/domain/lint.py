@@ -16,9 +16,10 @@ from collections.abc import Iterable, Iterator
 
 from app.domain.entry import Entry, find_entry, top_level_callables
 from app.domain.findings import Finding, finding
+from app.domain.platforms.auth0 import AUTH0
 from app.domain.scripts import Mode, ScriptKind, kind
 
-MAX_SCRIPT_BYTES = 100 * 1024  # the hosted limit for one script
+MAX_SCRIPT_BYTES = AUTH0.limits.max_script_bytes  # the hosted limit for one script
 
 # --- what SQL looks like ---------------------------------------------------------------------------
 _SQL_RE = re.compile(
@@ -65,16 +66,7 @@ _KEY_FORMATS: tuple[tuple[re.Pattern[str], str], ...] = (
 def lint_source(key: str, source: str, *, mode: Mode | str = "legacy", context: bool = False) -> list[Finding]:
     """Every static finding for one script's source, in line order (file-level findings first)."""
     k = kind(key)
-    out: list[Finding] = []
-    size = len(source.encode("utf-8"))
-    if size > MAX_SCRIPT_BYTES:
-        out.append(finding("script-too-large",
-                           f"the script is {size / 1024:.1f} kB; the hosted platform accepts at most 100 kB",
-                           key, None))
-    if not k.used_in(mode):
-        out.append(finding("unused-in-mode",
-                           f"{k.title} is never called in {Mode(mode)} mode; the platform ignores this script",
-                           key, None))
+    out = file_findings(k, source, mode)
     try:
         with warnings.catch_warnings():  # invalid-escape warnings would go to the IDE's stderr
             warnings.simplefilter("ignore")
@@ -100,15 +92,31 @@ def lint_source(key: str, source: str, *, mode: Mode | str = "legacy", context: 
     return out + body
 
 
+def file_findings(k: ScriptKind, source: str, mode: Mode | str, max_bytes: int = MAX_SCRIPT_BYTES) -> list[Finding]:
+    """What any language's lint says about the file as a whole: over the size limit, never called."""
+    out: list[Finding] = []
+    size = len(source.encode("utf-8"))
+    if size > max_bytes:
+        out.append(finding("script-too-large",
+                           f"the script is {size / 1024:.1f} kB; the hosted platform accepts at most "
+                           f"{max_bytes // 1024} kB", k.key, None))
+    if not k.used_in(mode):
+        out.append(finding("unused-in-mode",
+                           f"{k.title} is never called in {Mode(mode)} mode; the platform ignores this script",
+                           k.key, None))
+    return out
+
+
 def lint_project(project) -> list[Finding]:
-    """Lint every script present, and report scripts the project's mode requires but lacks."""
+    """Lint every script present with the project's language, and report scripts the project's
+    mode requires but lacks."""
     out: list[Finding] = []
     present = set(project.script_keys())
     for k in project.kinds_in_mode():
         if k.required(project.mode) and k.key not in present:
             out.append(finding("missing-entry",
-                               f"scripts/{k.key}.py is missing; {project.mode} mode needs the {k.title} script",
-                               k.key, None))
+                               f"scripts/{project.script_file_name(k.key)} is missing; {project.mode} mode "
+                               f"needs the {k.title} script", k.key, None))
     for key in project.script_keys():
         try:
             source = project.read_script(key)
@@ -118,7 +126,7 @@ def lint_project(project) -> list[Finding]:
         except OSError as e:
             out.append(finding("syntax-error", f"cannot read the file: {e.strerror}", key, None))
             continue
-        out.extend(lint_source(key, source, mode=project.mode, context=project.context_object))
+        out.extend(project.language.lint(key, source, mode=project.mode, context=project.context_object))
     return out
 
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.domain.findings import Finding, finding
+from app.domain.platforms.auth0 import AUTH0
 
 OUTCOMES = ("ok", "not_found", "rejected", "error", "timeout", "crashed", "invalid")
 # What the hosted platform's log calls each event (its log viewer shows these names).
-LOG_EVENTS = {"s": "Success Login", "fp": "Failed Login (wrong password)", "fu": "Failed Login (unknown user)",
-              "ss": "Success Signup", "fs": "Failed Signup"}
+LOG_EVENTS = AUTH0.log_events
 EXIT_OK_OUTCOMES = frozenset({"ok", "not_found", "rejected"})
 
 # How the child classifies the error a script hands to callback.

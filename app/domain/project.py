@@ -12,13 +12,15 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.domain.scripts import SCRIPT_KINDS, Mode, ScriptKind
+from app.domain.languages import DEFAULT_LANGUAGE, PYTHON, Language, UnknownLanguage, get_language
+from app.domain.platforms import AUTH0, DEFAULT_PLATFORM, Platform, UnknownPlatform, get_platform
+from app.domain.scripts import Mode, ScriptKind
 
 PROJECT_FILE = "customdb.toml"
 SCRIPTS_DIR = "scripts"
 CASES_DIR = "cases"
 STATE_DIR = ".customdb"  # per-project machine state (simulation copies, caches); never bundled
-DEFAULT_TIMEOUT_S = 20.0
+DEFAULT_TIMEOUT_S = AUTH0.limits.timeout_s
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -52,6 +54,8 @@ class Project:
     configuration: dict[str, ConfigEntry] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)  # sections other floors own (e.g. [rehearsal]), kept on save
     id: str = ""  # stable identity for keychain entries; survives renames and moves of the folder
+    language: Language = PYTHON  # what the scripts are written in (customdb.toml `language`)
+    platform: Platform = AUTH0  # what calls them (customdb.toml `platform`)
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -76,13 +80,17 @@ class Project:
     def state_dir(self) -> Path:
         return self.root / STATE_DIR
 
+    def script_file_name(self, key: str) -> str:
+        """`login.py` / `login.js`: the script's file name in the project's language."""
+        return self.language.file_name(key)
+
     def script_path(self, key: str) -> Path:
-        return self.scripts_dir / f"{key}.py"
+        return self.scripts_dir / self.script_file_name(key)
 
     # -- scripts -------------------------------------------------------------------------
     def script_keys(self) -> list[str]:
         """Keys of the scripts present on disk, in the canonical order."""
-        return [k for k in SCRIPT_KINDS if self.script_path(k).is_file()]
+        return [k for k in self.platform.kinds if self.script_path(k).is_file()]
 
     def read_script(self, key: str) -> str:
         return self.script_path(key).read_text(encoding="utf-8")
@@ -91,7 +99,7 @@ class Project:
         atomic_write(self.script_path(key), source)
 
     def kinds_in_mode(self) -> list[ScriptKind]:
-        return [k for k in SCRIPT_KINDS.values() if k.used_in(self.mode)]
+        return self.platform.kinds_for_mode(self.mode)
 
     # -- database ------------------------------------------------------------------------
     def resolved_database_url(self) -> str:
@@ -109,6 +117,9 @@ class Project:
         data = {
             "id": self.id,
             "name": self.name,
+            # the defaults are left out, so a project saved by this version reads as it did before
+            **({"language": self.language.name} if self.language.name != DEFAULT_LANGUAGE else {}),
+            **({"platform": self.platform.name} if self.platform.name != DEFAULT_PLATFORM else {}),
             "mode": str(self.mode),
             "database": {"url": self.database_url},
             "options": {
@@ -202,10 +213,19 @@ def _validate(root: Path, file: Path, text: str, data: dict) -> Project:
     def fail(message: str, pattern: str | None = None) -> ProjectError:
         return ProjectError(file, message, _line_of(text, pattern) if pattern else None)
 
-    known = {"id", "name", "mode", "database", "options", "configuration"}
+    known = {"id", "name", "language", "platform", "mode", "database", "options", "configuration"}
     name = data.get("name", root.resolve().name)
     if not isinstance(name, str) or not name.strip():
         raise fail("'name' must be a non-empty string", r"^\s*name\s*=")
+
+    try:
+        language = get_language(data.get("language", DEFAULT_LANGUAGE))
+    except UnknownLanguage as e:
+        raise fail(str(e), r"^\s*language\s*=") from None
+    try:
+        platform = get_platform(data.get("platform", DEFAULT_PLATFORM))
+    except UnknownPlatform as e:
+        raise fail(str(e), r"^\s*platform\s*=") from None
 
     mode = data.get("mode", "legacy")
     if mode not in {m.value for m in Mode}:
@@ -261,7 +281,8 @@ def _validate(root: Path, file: Path, text: str, data: dict) -> Project:
 
         project_id = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
     return Project(
-        id=project_id, root=root, name=name.strip(), mode=Mode(mode), database_url=url,
+        id=project_id, root=root, name=name.strip(), language=language, platform=platform, mode=Mode(mode),
+        database_url=url,
         requires_username=options.get("requires_username", False),
         context_object=options.get("context_object", False),
         timeout_s=float(timeout), configuration=configuration,

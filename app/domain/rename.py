@@ -12,7 +12,8 @@ import re
 import warnings
 
 from app.domain.entry import Entry, find_entry
-from app.domain.scripts import SCRIPT_KINDS, ScriptKind
+from app.domain.platforms.auth0 import AUTH0
+from app.domain.scripts import ScriptKind
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _DEF = re.compile(r"(?:async\s+)?def\s+")
@@ -24,7 +25,7 @@ class RenameError(ValueError):
 
 def _kind(key: str) -> ScriptKind:
     try:
-        return SCRIPT_KINDS[key]
+        return AUTH0.kinds[key]
     except KeyError:
         raise RenameError(f"unknown script {key!r}") from None
 

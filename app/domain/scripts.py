@@ -1,4 +1,5 @@
-"""The seven action-script kinds as data: what each is called, takes, answers, and when it runs."""
+"""What an action-script kind is (`ScriptKind`) and the two connection modes; the kinds themselves
+are a platform's data (app/domain/platforms/auth0.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ class Mode(StrEnum):
 
 @dataclass(frozen=True)
 class ScriptKind:
-    key: str  # hosted key and file name: scripts/<key>.py
+    key: str  # hosted key and file stem: scripts/<key><language suffix>
     title: str
     params: tuple[str, ...]  # Python parameter names, without context and callback
     js_params: tuple[str, ...]  # hosted (JavaScript) parameter names, same order
@@ -40,86 +41,10 @@ class ScriptKind:
         return Mode(mode) in self.required_in
 
 
-_BOTH = frozenset({Mode.LEGACY, Mode.MIGRATION})
-_LEGACY = frozenset({Mode.LEGACY})
-
-SCRIPT_KINDS: dict[str, ScriptKind] = {
-    k.key: k
-    for k in (
-        ScriptKind(
-            "login", "Login", ("email", "password"), ("userNameOrEmail", "password"),
-            "login", "login", ("loginByEmail", "loginByUsername", "login_by_email", "login_by_username"),
-            _BOTH, _BOTH,
-            "Every password login of a user not yet in the managed store (every login in legacy mode), "
-            "and right after Create to confirm a signup.",
-            "callback(None, profile)",
-        ),
-        ScriptKind(
-            "get_user", "Get User", ("email",), ("email",),
-            "get_user", "getUser", ("getByEmail", "get_by_email", "getUserByEmail", "get_user_by_email"),
-            _BOTH, _BOTH,
-            "Signup (does the user exist?), password reset, email change and some management API calls.",
-            "callback(None, profile), or callback(None) when the user does not exist",
-        ),
-        ScriptKind(
-            "create", "Create", ("user",), ("user",),
-            "create", "create", ("signup", "createUser", "create_user"),
-            _LEGACY, _LEGACY,
-            "Signup, after Get User found no existing user; Login runs right after it.",
-            "callback(None)",
-        ),
-        ScriptKind(
-            "verify", "Verify", ("email",), ("email",),
-            "verify", "verify", ("verifyEmail", "verify_email"),
-            _LEGACY, frozenset(),
-            "When the user follows the e-mail verification link.",
-            "callback(None, True)",
-        ),
-        ScriptKind(
-            "change_password", "Change Password", ("email", "new_password"), ("email", "newPassword"),
-            "change_password", "changePassword", ("updatePassword", "update_password"),
-            _LEGACY, frozenset(),
-            "Password reset, after Get User found the user.",
-            "callback(None, True)",
-        ),
-        ScriptKind(
-            "delete", "Delete", ("user_id",), ("id",),
-            "delete_user", "deleteUser", ("remove", "delete", "removeUser", "remove_user"),
-            _LEGACY, frozenset(),
-            "Deletion from the admin dashboard or the management API (the id comes without 'auth0|').",
-            "callback(None)",
-            always_empty_context=True,
-        ),
-        ScriptKind(
-            "change_email", "Change Email", ("email", "new_email", "verified"), ("email", "newEmail", "verified"),
-            "change_email", "changeEmail", ("updateEmail", "update_email"),
-            _LEGACY, frozenset(),
-            "E-mail change, after Get User found the user.",
-            "callback(None, True)",
-        ),
-    )
-}
-
-SCRIPT_ORDER: tuple[str, ...] = tuple(SCRIPT_KINDS)
-
-
 def kind(key: str) -> ScriptKind:
-    """The kind for a script key; KeyError names the valid keys."""
-    try:
-        return SCRIPT_KINDS[key]
-    except KeyError:
-        raise KeyError(f"unknown script {key!r}; expected one of {', '.join(SCRIPT_ORDER)}") from None
+    """The Auth0 kind for a script key, for code that has no project at hand (the runner child is
+    told the key only); code with a project asks `project.platform.kind(key)`. KeyError names the
+    valid keys."""
+    from app.domain.platforms.auth0 import AUTH0
 
-
-def kinds_for_mode(mode: Mode | str) -> list[ScriptKind]:
-    return [k for k in SCRIPT_KINDS.values() if k.used_in(mode)]
-
-
-def kind_for_function_name(name: str) -> ScriptKind | None:
-    """Map a function name from either language (recommended or alias) to its script kind."""
-    lowered = name.lower()
-    for k in SCRIPT_KINDS.values():
-        names = (k.python_name, k.js_name, *k.aliases)
-        if lowered in (n.lower() for n in names):
-            return k
-    return None
+    return AUTH0.kind(key)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.domain.scripts import SCRIPT_ORDER, Mode, kind
+from app.domain.languages import PYTHON
+from app.domain.platforms.auth0 import AUTH0
+from app.domain.scripts import Mode, kind
 from app.resources import resources_root
 
 DIALECTS: tuple[str, ...] = ("sqlite", "postgresql", "mysql", "mssql")
@@ -24,7 +26,7 @@ def templates_root() -> Path:
 def template_keys(mode: Mode | str) -> list[str]:
     """Script keys a new project of this mode gets: all seven in legacy mode, Login and Get User
     in migration mode (the only two the platform calls there)."""
-    return [k for k in SCRIPT_ORDER if kind(k).used_in(mode)]
+    return [k for k in AUTH0.order if kind(k).used_in(mode)]
 
 
 def _check_dialect(dialect: str) -> None:
@@ -34,7 +36,7 @@ def _check_dialect(dialect: str) -> None:
 
 def template_path(dialect: str, mode: Mode | str, key: str) -> Path:
     _check_dialect(dialect)
-    return templates_root() / dialect / str(Mode(mode)) / f"{kind(key).key}.py"
+    return templates_root() / dialect / str(Mode(mode)) / PYTHON.file_name(kind(key).key)
 
 
 def template_source(dialect: str, mode: Mode | str, key: str) -> str:

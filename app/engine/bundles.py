@@ -3,7 +3,7 @@
 Layout (format 1):
     manifest.json          format, format_version, app_version, created_at, what is inside, files
     customdb.toml          the project file (secret entries are markers only, never values)
-    scripts/<key>.py       the scripts
+    scripts/<key>.py       the scripts (<key>.js in a JavaScript project)
     cases/<name>.json      the saved cases
     repro/repro.json       {"script": KEY, "input": {...} | null, "masked": bool}
     repro/trace.txt        the customer's stack trace, as pasted or read from the log
@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from app.domain.languages import LANGUAGES
 from app.domain.project import CASES_DIR, PROJECT_FILE, SCRIPTS_DIR, Project, ProjectError, load_project
 
 FORMAT = "customdb-reproduction-bundle"
@@ -56,7 +57,8 @@ RATIO_FLOOR = 1024 * 1024
 MAX_ENTRIES = 5000
 MAX_TRACE_BYTES = 16 * 1024 * 1024
 _CHUNK = 64 * 1024
-_SCRIPT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+_SUFFIXES = "|".join(re.escape(lang.suffix) for lang in LANGUAGES.values())
+_SCRIPT_NAME = re.compile(rf"^[A-Za-z_][A-Za-z0-9_]*(?:{_SUFFIXES})$")
 _CASE_NAME = re.compile(r"^[^/\\]+\.json$")
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -82,7 +84,7 @@ class ExportSummary:
 # -- export ------------------------------------------------------------------------------------------
 
 def _project_files(project: Project) -> dict[str, bytes]:
-    """customdb.toml, scripts/*.py and cases/*.json: regular files only (no links, caches, venvs)."""
+    """customdb.toml, scripts/*.py (*.js) and cases/*.json: regular files only (no links, caches, venvs)."""
     files = {PROJECT_FILE: project.file.read_bytes()}
     for folder, pattern in ((project.scripts_dir, _SCRIPT_NAME), (project.cases_dir, _CASE_NAME)):
         if not folder.is_dir():
@@ -168,7 +170,6 @@ def export_bundle(project: Project, out: Path | str, *, script: str | None = Non
                   data: bool = False, mask: bool = False,
                   runner_factory: RunnerFactory | None = None) -> ExportSummary:
     """Write the bundle to `out` (atomically). Raises BundleError for anything the user must change."""
-    from app.domain.scripts import SCRIPT_KINDS
     from app.engine.secrets import mask as mask_secrets
     from app.engine.secrets import mask_data
     from app.engine.snapshot import mask_text
@@ -182,8 +183,8 @@ def export_bundle(project: Project, out: Path | str, *, script: str | None = Non
         raise BundleError("the input must be a JSON object")
     if script is None and (input is not None or trace is not None or data):
         script = infer_script(trace)
-    if script is not None and script not in SCRIPT_KINDS:
-        raise BundleError(f"unknown script {script!r}; expected one of {', '.join(SCRIPT_KINDS)}")
+    if script is not None and script not in project.platform.kinds:
+        raise BundleError(f"unknown script {script!r}; expected one of {', '.join(project.platform.order)}")
     if script is not None and not project.script_path(script).is_file():
         raise BundleError(f"{project.script_path(script)} does not exist; pick the script that failed")
     if input is not None and script is None:

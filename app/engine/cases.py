@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.domain.platforms import AUTH0, Platform
 from app.domain.project import Project
-from app.domain.scripts import SCRIPT_KINDS
 
 
 class CaseError(ValueError):
@@ -39,8 +39,8 @@ def case_files(project: Project) -> list[Path]:
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
-def load_case(path: Path) -> dict[str, Any]:
-    """One case, validated; ValueError says what is wrong with it."""
+def load_case(path: Path, platform: Platform = AUTH0) -> dict[str, Any]:
+    """One case, validated against the project's platform; ValueError says what is wrong with it."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:
@@ -50,8 +50,8 @@ def load_case(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError("a case must be a JSON object with script, input and expect")
     script = data.get("script")
-    if script not in SCRIPT_KINDS:
-        raise ValueError(f"unknown script {script!r}; expected one of {', '.join(SCRIPT_KINDS)}")
+    if script not in platform.kinds:
+        raise ValueError(f"unknown script {script!r}; expected one of {', '.join(platform.order)}")
     if not isinstance(data.get("input", {}), dict):
         raise ValueError("'input' must be a JSON object")
     expect = data.get("expect", {})
@@ -96,7 +96,7 @@ def run_cases(project: Project, runner: Any = None) -> list[CaseReport]:
         for path in files:
             name = path.stem
             try:
-                case = load_case(path)
+                case = load_case(path, project.platform)
             except ValueError as e:
                 reports.append(CaseReport(name, None, False, None, {}, str(e)))
                 continue

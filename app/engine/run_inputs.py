@@ -70,7 +70,5 @@ def url_for(project: Project, override: str | None = None) -> str:
 
 
 def lint_findings(project: Project, key: str, source: str) -> list[Finding]:
-    """The script's static findings, reported with every run."""
-    from app.domain.lint import lint_source
-
-    return lint_source(key, source, mode=project.mode, context=project.context_object)
+    """The script's static findings (in the project's language), reported with every run."""
+    return project.language.lint(key, source, mode=project.mode, context=project.context_object)

@@ -26,7 +26,7 @@ def list_cases(project: Project, script: str | None = None) -> list[tuple[str, d
     found = []
     for file in case_files(project):
         try:
-            case = load_case(file)
+            case = load_case(file, project.platform)
         except ValueError:
             continue
         if script is None or case["script"] == script:

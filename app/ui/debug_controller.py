@@ -34,7 +34,6 @@ from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QInputDialog, QMenu
 
 from app.domain.breakpoints import LineBreakpoint, load_breakpoints, save_breakpoints
-from app.domain.scripts import SCRIPT_KINDS
 from app.ui import toolbar, window_layout
 from app.ui.panels.debug_panels import CallStackPanel, DebugConsole, VariablesPanel, WatchesPanel
 from app.ui.workers import post
@@ -439,7 +438,7 @@ class DebugController(QObject):
         self.state_changed.emit(state)
 
     def _key_of(self, file: str) -> str | None:
-        for key in SCRIPT_KINDS:
+        for key in self.project.platform.kinds:
             if str(self.project.script_path(key).resolve()) == str(Path(file)):
                 return key
         return None

@@ -19,10 +19,9 @@ LINT_DELAY_MS = 300
 
 
 def lint_text(project: Project, key: str, source: str) -> list[Finding]:
-    """Static findings of one script's text (the lint module loads on the worker, off the start-up path)."""
-    from app.domain.lint import lint_source
-
-    return list(lint_source(key, source, mode=project.mode, context=project.context_object))
+    """Static findings of one script's text in the project's language (the lint module loads on the
+    worker, off the start-up path)."""
+    return list(project.language.lint(key, source, mode=project.mode, context=project.context_object))
 
 
 class ScriptDocument(QObject):
@@ -34,7 +33,8 @@ class ScriptDocument(QObject):
         self.project = project
         self.key = key
         self.editor = CodeEditor()
-        self.editor.configure(key, list(project.configuration))  # completes `configuration[...]` keys
+        # completes `configuration[...]` keys; colours, comments and indents as the project's language
+        self.editor.configure(key, list(project.configuration), project.language)
         self.editor.setObjectName(f"editor_{key}")
         self.findings: list[Finding] = []
         self._lint = Debouncer(LINT_DELAY_MS, self.lint_now, self)

@@ -1,4 +1,5 @@
-"""The editor's pygments Python lexer, with its compiled regular expressions kept on disk.
+"""The editor's pygments lexers (Python, JavaScript...), with their compiled regular expressions kept
+on disk.
 
 The first `PythonLexer()` of a process compiles about 110 regular expressions; the identifier rules
 alone (large Unicode character classes) cost ~10 ms in `re`'s pure-Python compiler and the whole
@@ -22,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pygments
-from pygments.lexer import RegexLexerMeta, words
+from pygments.lexer import RegexLexer, RegexLexerMeta, inherit, words
+from pygments.lexers.javascript import JavascriptLexer
 from pygments.lexers.python import PythonLexer
+from pygments.token import Comment
 
 from app.engine.userdata import app_cache_dir
 
@@ -122,15 +125,48 @@ class CachedPythonLexer(PythonLexer, metaclass=_CachedRegexMeta):
     """pygments' PythonLexer, its rules and tokens unchanged; only where the regexes come from differs."""
 
 
-def python_lexer(path: Path | None = None) -> PythonLexer:
-    """A Python lexer; the first one of the process compiles its rules through the disk cache."""
+class LineJavascriptLexer(JavascriptLexer):
+    """pygments' JavascriptLexer with `/* … */` lexed as a state, so a comment spanning lines is
+    coloured by the editor's line-at-a-time highlighter (pygments matches it with one regex
+    across lines, which a single line never completes)."""
+
+    name = "JavaScript (line by line)"
+    aliases: list[str] = []
+    filenames: list[str] = []
+    tokens = {
+        "commentsandwhitespace": [(r"/\*", Comment.Multiline, "multiline-comment"), inherit],
+        "multiline-comment": [(r"[^*]+", Comment.Multiline), (r"\*/", Comment.Multiline, "#pop"),
+                              (r"\*", Comment.Multiline)],
+    }
+
+
+# lexers the editor uses in place of pygments' own, because they must work one line at a time
+_LINE_SAFE: dict[type, type] = {JavascriptLexer: LineJavascriptLexer}
+_CACHED: dict[type, type] = {PythonLexer: CachedPythonLexer}
+
+
+def cached_lexer(lexer_class: type[RegexLexer], path: Path | None = None) -> RegexLexer:
+    """A lexer of `lexer_class` (a pygments RegexLexer: the language's `lexer_class()`); the first
+    one of the process compiles its rules through the disk cache, one file per lexer."""
     global _active
-    if "_tokens" in CachedPythonLexer.__dict__:  # rules already built in this process
-        return CachedPythonLexer()
-    _active = RegexCache(path or app_cache_dir() / "pygments-python-regex.marshal")
+    lexer_class = _LINE_SAFE.get(lexer_class, lexer_class)
+    cached = _CACHED.get(lexer_class)
+    if cached is None:
+        cached = _CACHED[lexer_class] = _CachedRegexMeta(
+            f"Cached{lexer_class.__name__}", (lexer_class,),
+            {"__doc__": f"pygments' {lexer_class.__name__}, its regexes from the disk cache", "__module__": __name__})
+    if "_tokens" in cached.__dict__:  # rules already built in this process
+        return cached()
+    name = lexer_class.__name__.removesuffix("Lexer").removeprefix("Line").lower() or "lexer"
+    _active = RegexCache(path or app_cache_dir() / f"pygments-{name}-regex.marshal")
     try:
-        lexer = CachedPythonLexer()
+        lexer = cached()
         _active.save()
     finally:
         _active = None
     return lexer
+
+
+def python_lexer(path: Path | None = None) -> PythonLexer:
+    """A Python lexer; the first one of the process compiles its rules through the disk cache."""
+    return cached_lexer(PythonLexer, path)  # type: ignore[return-value]

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from app.domain.findings import Finding
 from app.domain.project import Project, ProjectError, load_project
-from app.domain.scripts import SCRIPT_KINDS
 from app.ui import recovery, toolbar, view_menu, window_layout
 from app.ui.documents import ScriptDocument
 from app.ui.panels.findings_panel import FindingsPanel
@@ -151,7 +150,7 @@ class MainWindow(QMainWindow):
         self._run_panel: RunPanel | None = None  # built right after the first paint (or on first use)
         self.output_panel = OutputPanel()
         self.sql_panel = SqlPanel()
-        self.findings_panel = FindingsPanel()
+        self.findings_panel = FindingsPanel(order=self.project.platform.order)
         self.schema_panel = SchemaPanel(self.database_url)
         self.docks: dict[str, QDockWidget] = _Docks(self)
         for title, widget in (("Run", QWidget()), ("Output", self.output_panel), ("SQL", self.sql_panel),
@@ -393,7 +392,7 @@ class MainWindow(QMainWindow):
         def work() -> dict[str, list[Finding]]:
             from app.domain.lint import lint_project
 
-            found: dict[str, list[Finding]] = {key: [] for key in SCRIPT_KINDS}
+            found: dict[str, list[Finding]] = {key: [] for key in project.platform.kinds}
             for f in lint_project(project):
                 found.setdefault(f.script or "", []).append(f)
             return found
@@ -402,13 +401,13 @@ class MainWindow(QMainWindow):
 
     def _initial_findings(self, found: dict[str, list[Finding]]) -> None:
         for key, findings in found.items():
-            if key in SCRIPT_KINDS and key not in self.docs:  # an open editor reports its own, newer ones
+            if key in self.project.platform.kinds and key not in self.docs:  # an open editor reports its own, newer ones
                 self._set_static_findings(key, findings)
 
     # -- scripts and tabs ----------------------------------------------------------------------
     def open_script(self, key: str) -> ScriptDocument | None:
         """Open (or focus) the editor tab of a script; creates an empty file for a missing one."""
-        if key not in SCRIPT_KINDS:
+        if key not in self.project.platform.kinds:
             return None
         doc = self.docs.get(key)
         if doc is None:
@@ -417,7 +416,7 @@ class MainWindow(QMainWindow):
             doc.modified_changed.connect(self._modified_changed)
             self.docs[key] = doc
             view_menu.apply_zoom(self, doc.editor)
-            self.tabs.addTab(doc.editor, f"{key}.py")
+            self.tabs.addTab(doc.editor, self.project.script_file_name(key))
             if doc.path.exists():
                 self.watcher.addPath(str(doc.path))
         self.tabs.setCurrentWidget(doc.editor)
@@ -440,7 +439,7 @@ class MainWindow(QMainWindow):
             return False
         if doc.modified:
             answer = QMessageBox.question(
-                self, "Unsaved changes", f"Save the changes to {doc.key}.py before closing it?",
+                self, "Unsaved changes", f"Save the changes to {self.project.script_file_name(doc.key)} before closing it?",
                 QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                 | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
             if answer == QMessageBox.StandardButton.Cancel:
@@ -521,7 +520,7 @@ class MainWindow(QMainWindow):
         doc = self.docs.get(key)
         if doc is not None:
             index = self.tabs.indexOf(doc.editor)
-            self.tabs.setTabText(index, f"{key}.py" + (" •" if modified else ""))
+            self.tabs.setTabText(index, self.project.script_file_name(key) + (" •" if modified else ""))
         self.setWindowModified(any(d.modified for d in self.docs.values()))
 
     def autosave(self) -> None:
@@ -535,13 +534,13 @@ class MainWindow(QMainWindow):
     def offer_recovery(self) -> int:
         """Offer each autosaved buffer left by a crash; returns how many were recovered."""
         recovered = 0
-        for buffer in recovery.pending(self.project.root):
-            if buffer.script not in SCRIPT_KINDS:
+        for buffer in recovery.pending(self.project.root, self.project.language.suffix):
+            if buffer.script not in self.project.platform.kinds:
                 continue
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(buffer.saved_at))
             answer = QMessageBox.question(
                 self, "Recover unsaved changes",
-                f"{buffer.script}.py has unsaved changes from {when} that were not saved before the IDE "
+                f"{self.project.script_file_name(buffer.script)} has unsaved changes from {when} that were not saved before the IDE "
                 "closed unexpectedly. Recover them?",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
                 QMessageBox.StandardButton.Yes)
@@ -616,7 +615,7 @@ class MainWindow(QMainWindow):
 
     def _run_started(self, key: str, _input: dict) -> None:
         self.sql_panel.clear()
-        self.output_panel.begin_run(f"{SCRIPT_KINDS[key].title} — {time.strftime('%H:%M:%S')}")
+        self.output_panel.begin_run(f"{self.project.platform.kind(key).title} — {time.strftime('%H:%M:%S')}")
         self.docks["Output"].raise_()
 
     def _run_event(self, event: object) -> None:
@@ -712,7 +711,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         unsaved = [d for d in self.docs.values() if d.modified]
         if unsaved:
-            names = ", ".join(f"{d.key}.py" for d in unsaved)
+            names = ", ".join(self.project.script_file_name(d.key) for d in unsaved)
             answer = QMessageBox.question(
                 self, "Unsaved changes", f"Save the changes to {names} before closing?",
                 QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 from app.domain.findings import Finding, Severity
 from app.domain.project import Project
-from app.domain.scripts import SCRIPT_KINDS, ScriptKind
+from app.domain.scripts import ScriptKind
 from app.ui.first_paint import solid_brush
 
 
@@ -30,11 +30,11 @@ class ProjectTree(QTreeWidget):
         self.header().setStretchLastSection(True)
         self.items: dict[str, QTreeWidgetItem] = {}
         present = set(project.script_keys())
-        for kind in SCRIPT_KINDS.values():
+        for kind in project.platform.kinds.values():
             status = script_status(kind, project)
             missing = kind.key not in present
             item = QTreeWidgetItem([kind.title, status + (" (missing)" if missing else ""), ""])
-            item.setToolTip(0, f"scripts/{kind.key}.py — {kind.runs_when}")
+            item.setToolTip(0, f"scripts/{project.script_file_name(kind.key)} — {kind.runs_when}")
             if status == "not used" or missing:
                 for col in range(3):
                     item.setForeground(col, solid_brush("#9e9e9e"))

@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout
 
-from app.domain.scripts import SCRIPT_KINDS
-
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
@@ -27,7 +25,7 @@ def candidates(window: MainWindow, query: str = "") -> list[tuple[str, str]]:
     """(key, label) of the scripts matching `query`: those on disk first, in the canonical order."""
     present = set(window.project.script_keys())
     rows = []
-    for kind in SCRIPT_KINDS.values():
+    for kind in window.project.platform.kinds.values():
         name = window.project.script_path(kind.key).name
         if not (matches(query, kind.title) or matches(query, name)):
             continue

@@ -21,10 +21,11 @@ class RecoveredBuffer:
     text: str
     saved_at: float
     file: Path  # the autosave file itself
+    suffix: str = ".py"  # the project language's script suffix
 
     @property
     def target(self) -> Path:
-        return self.project_root / "scripts" / f"{self.script}.py"
+        return self.project_root / "scripts" / f"{self.script}{self.suffix}"
 
 
 def _folder() -> Path:
@@ -53,8 +54,9 @@ def discard(project_root: Path, script: str) -> None:
     (_folder() / _name(project_root, script)).unlink(missing_ok=True)
 
 
-def pending(project_root: Path) -> list[RecoveredBuffer]:
-    """Autosaved buffers of this project whose text differs from the file on disk."""
+def pending(project_root: Path, suffix: str = ".py") -> list[RecoveredBuffer]:
+    """Autosaved buffers of this project whose text differs from its script file (`suffix`: the
+    project language's, `.py` or `.js`) on disk."""
     import json
 
     root = Path(project_root).resolve()
@@ -63,7 +65,7 @@ def pending(project_root: Path) -> list[RecoveredBuffer]:
         try:
             record = json.loads(file.read_text(encoding="utf-8"))
             buffer = RecoveredBuffer(Path(record["project"]), str(record["script"]), str(record["text"]),
-                                     float(record["saved_at"]), file)
+                                     float(record["saved_at"]), file, suffix)
         except (OSError, ValueError, KeyError, TypeError):
             continue  # a foreign or damaged file is never fatal
         if buffer.project_root != root:

@@ -158,13 +158,13 @@ class Reproduction(QObject):
 
     def apply_suggestion(self, key: str) -> bool:
         """Rename the script's entry to its recommended name in the editor: one undo step."""
-        from app.domain.rename import RenameError, rename_entry
+        from app.domain.rename import RenameError
 
         doc = self.window.open_script(key)
         if doc is None:
             return False
         try:
-            new_text = rename_entry(doc.editor.toPlainText(), key)
+            new_text = self.project.language.rename_entry(doc.editor.toPlainText(), key)
         except RenameError as e:
             self.window.statusBar().showMessage(f"Cannot rename the {key} entry: {e}", 8000)
             return False

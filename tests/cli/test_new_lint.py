@@ -106,3 +106,22 @@ def test_lint_unusable_input_exits_2_with_one_line(project, capsys, breakage, tm
     code, out, err = cli(capsys, "lint", str(target), "--json")
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("customdb lint: ") and "Traceback" not in err
+
+
+def test_lint_a_javascript_project_names_js_files_with_the_same_shapes(tmp_path, capsys):
+    root = tmp_path / "js"
+    (root / "scripts").mkdir(parents=True)
+    (root / "customdb.toml").write_text('name = "JS"\nlanguage = "javascript"\nmode = "migration"\n')
+    (root / "scripts" / "login.js").write_text(
+        "function login(email, password, callback) {\n  callback(null, {user_id: '1'});\n}\n")
+    (root / "scripts" / "get_user.js").write_text("function getUser(email, callback) {\n  var = 1;\n}\n")
+    code, out, err = cli(capsys, "lint", str(root))
+    assert code == 1 and err == ""
+    assert out.splitlines() == [
+        "scripts/get_user.js:2: error [syntax-error] unexpected 'var =' (column 3)",
+        "2 scripts checked: 1 error",
+    ]
+    code, out, _ = cli(capsys, "lint", str(root), "--json")
+    assert code == 1 and json.loads(out) == {"findings": [
+        {"code": "syntax-error", "severity": "error", "message": "unexpected 'var =' (column 3)",
+         "script": "get_user", "line": 2}]}

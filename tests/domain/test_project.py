@@ -102,3 +102,55 @@ def test_a_relative_folder_loads_as_an_absolute_root(tmp_path, monkeypatch):
     p = load_project(tmp_path.name)
     assert p.root.is_absolute() and p.root == tmp_path
     assert p.state_dir.is_absolute()
+
+
+# -- language and platform (customdb.toml `language`, `platform`) -------------------------------------
+
+def test_a_project_without_language_loads_as_python_and_saves_unchanged(tmp_path):
+    from app.domain.languages import PYTHON
+    from app.domain.platforms import AUTH0
+
+    p = load_project(write(tmp_path, GOOD))
+    assert p.language is PYTHON and p.platform is AUTH0
+    assert p.script_path("get_user") == tmp_path / "scripts" / "get_user.py"
+    p.save()
+    text = (tmp_path / "customdb.toml").read_text(encoding="utf-8")
+    assert "language" not in text and "platform" not in text  # an existing project's file keeps its keys
+    assert load_project(tmp_path).language is PYTHON
+
+
+def test_a_javascript_project_names_its_scripts_js_and_keeps_its_language(tmp_path):
+    from app.domain.languages import JAVASCRIPT
+
+    p = load_project(write(tmp_path, 'language = "javascript"\n' + GOOD))
+    assert p.language is JAVASCRIPT and p.script_file_name("login") == "login.js"
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "login.js").write_text("function login(email, password, callback) {}\n")
+    (tmp_path / "scripts" / "get_user.py").write_text("def get_user(email, callback): pass\n")
+    assert p.script_keys() == ["login"]  # a .py file is not a script of a JavaScript project
+    p.save()
+    assert 'language = "javascript"' in (tmp_path / "customdb.toml").read_text(encoding="utf-8")
+    assert load_project(tmp_path).language is JAVASCRIPT
+
+
+def test_lint_project_uses_the_projects_language(tmp_path):
+    from app.domain.lint import lint_project
+
+    p = load_project(write(tmp_path, 'language = "javascript"\n' + GOOD))
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "login.js").write_text("function login(email, password, callback) {\n  var = 1;\n}\n")
+    findings = lint_project(p)
+    assert [(f.code, f.script, f.line) for f in findings] == [
+        ("missing-entry", "get_user", None), ("syntax-error", "login", 2)]
+    assert "scripts/get_user.js is missing" in findings[0].message
+
+
+@pytest.mark.parametrize("key, value, expected", [
+    ("language", '"ruby"', "unknown language 'ruby'; expected one of python, javascript"),
+    ("language", "3", "unknown language 3; expected one of python, javascript"),
+    ("platform", '"okta"', "unknown platform 'okta'; expected one of auth0"),
+])
+def test_an_unknown_language_or_platform_is_a_one_line_error_with_its_line(tmp_path, key, value, expected):
+    with pytest.raises(ProjectError) as e:
+        load_project(write(tmp_path, GOOD.replace('mode = "migration"', f'mode = "migration"\n{key} = {value}')))
+    assert str(e.value) == f"{tmp_path / 'customdb.toml'}:3: {expected}"

@@ -4,7 +4,7 @@ import ast
 
 import pytest
 
-from app.domain.scripts import SCRIPT_KINDS
+from app.domain.platforms import AUTH0
 from app.runtime.api import INJECTED_NAMES
 from app.runtime.completion_stub import HIDDEN_PREFIX, build_prelude, callback_doc
 
@@ -22,7 +22,7 @@ def _bound_names(source: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("key", [None, *SCRIPT_KINDS])
+@pytest.mark.parametrize("key", [None, *AUTH0.kinds])
 def test_prelude_binds_every_injected_name_and_callback(key):
     prelude = build_prelude(key, ["dsn", "api_key"])
     public = {n for n in _bound_names(prelude.text) if not n.startswith(HIDDEN_PREFIX)}

@@ -76,3 +76,25 @@ def test_the_editor_lexer_gives_pygments_tokens(tmp_path, monkeypatch):
     lexer = python_lexer()
     assert list(lexer.get_tokens(SOURCE)) == list(PythonLexer().get_tokens(SOURCE))
     assert isinstance(lexer, PythonLexer)
+
+
+def test_the_javascript_lexer_colours_line_by_line_as_pygments_does_the_whole_text(tmp_path):
+    from pygments.lexers.javascript import JavascriptLexer
+    from pygments.token import Comment, Error
+
+    from app.ui.editor.highlighter import lex_line
+    from app.ui.lexer_cache import cached_lexer
+
+    source = ("/**\n * Login: look the user up.\n */\nfunction login(email, password, callback) {\n"
+              "  const q = `SELECT id FROM users\n   WHERE email = $1`; // one row\n"
+              "  return /^[a-z]+$/i.test(email) ? callback(null, {a: 1, ...rest}) : callback();\n}\n")
+    lexer = cached_lexer(JavascriptLexer, tmp_path / "js.marshal")
+    stack, by_line = ("root",), []
+    for line in source.split("\n")[:-1]:
+        tokens, stack = lex_line(lexer, line, stack)
+        by_line.extend((ch, t) for a, b, t in tokens for ch in line[a:b] if not ch.isspace())
+    whole = [(ch, t) for t, v in JavascriptLexer().get_tokens(source) for ch in v if not ch.isspace()]
+    assert not any(t in Error for _, t in by_line)
+    comment = len("/***Login:looktheuserup.*/")
+    assert all(t in Comment.Multiline for _, t in by_line[:comment])  # the doc comment spans three lines
+    assert by_line[comment:] == whole[comment:]  # every other character: the same token type

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from app.domain.scripts import SCRIPT_KINDS, kind_for_function_name
+from app.domain.platforms import AUTH0
 from app.domain.traces.model import PYTHON, Frame, Suggestion, Trace
 
 _SCRIPT_EXTENSIONS = {"py", "pyw", "js", "mjs", "cjs", "ts"}
@@ -22,14 +22,14 @@ def key_for_file(file: str | None) -> str | None:
     stem, dot, ext = base.rpartition(".")
     if not dot or ext.lower() not in _SCRIPT_EXTENSIONS or not stem:
         return None
-    if stem in SCRIPT_KINDS:
+    if stem in AUTH0.kinds:
         return stem
     return _key_for_name(stem)
 
 
 @lru_cache(maxsize=1024)
 def _key_for_name(name: str) -> str | None:
-    k = kind_for_function_name(name)
+    k = AUTH0.kind_for_function_name(name)
     return k.key if k else None
 
 
@@ -96,12 +96,12 @@ def suggest(trace: Trace) -> list[Suggestion]:
     out: list[Suggestion] = []
     for i, f in enumerate(trace.frames):
         key = f.script  # most frames have none: test that first
-        if key is None or f.library or key in seen or key not in SCRIPT_KINDS:
+        if key is None or f.library or key in seen or key not in AUTH0.kinds:
             continue
         if not f.anonymous and (not f.function or f.function == "<module>"):
             continue  # module-level code or a SyntaxError location: not a function to name
         seen.add(key)
-        k = SCRIPT_KINDS[key]
+        k = AUTH0.kinds[key]
         recommended = k.python_name if trace.language == PYTHON else k.js_name
         if f.anonymous:
             out.append(Suggestion(key, recommended, "anonymous", i))

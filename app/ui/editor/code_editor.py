@@ -2,7 +2,9 @@
 
 API for the window (everything else is private):
 - `set_source(text)` opens text (not undoable, unmodified, coloured progressively); `source()`.
-- `configure(kind_key, config_keys)` fits completion to the script kind and project configuration.
+- `configure(kind_key, config_keys, language=None)` fits completion to the script kind and project
+  configuration; `set_language(Language)` (app/domain/languages) switches the lexer, the comment
+  prefix (Ctrl+/), the indentation rules and the quick fix's renamer (default: Python).
 - `set_findings(list[Finding])`: gutter markers + wavy underlines with tooltips (lines 1-based;
   findings of other scripts or without a line are ignored). Markers follow edits.
 - `goto_line(n)`, `show_debug_line(n | None)`.
@@ -23,8 +25,8 @@ API for the window (everything else is private):
   `gutter_clicked(line)`, `breakpoint_clicked(line)`, `breakpoints_moved(dict)`,
   `text_changed_debounced(str)` (for live
   lint, ~400 ms after typing stops). Quick fix (Ctrl+. or `quick_fix()`): on an
-  `anonymous-entry`/`non-recommended-name` finding the editor applies
-  `app.domain.rename.rename_entry` itself (one undo step) and emits `quick_fix_applied(code)`, or
+  `anonymous-entry`/`non-recommended-name` finding the editor applies the language's
+  `rename_entry` itself (one undo step) and emits `quick_fix_applied(code)`, or
   `quick_fix_failed(message)` when the rename is refused; `quick_fix_requested(Finding)` only when
   no kind is configured. Findings are not cleared by the fix: the next lint pass updates them.
 """
@@ -53,20 +55,25 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from app.domain.findings import Finding, Severity
+from app.domain.languages import PYTHON, Language
 from app.ui.editor.breakpoint_marks import BreakpointMarks
 from app.ui.editor.gutter import Gutter
 from app.ui.editor.highlighter import PygmentsHighlighter
 from app.ui.editor.themes import Theme, palette_theme_name, system_theme_name, theme
 from app.ui.first_paint import solid_brush
 
-INDENT = "    "
+INDENT = PYTHON.editor.indent_unit  # the default language's; an editor uses its language's
 LINT_DEBOUNCE_MS = 400
 QUICK_FIX_CODES = frozenset({"anonymous-entry", "non-recommended-name"})
 _OPEN, _CLOSE = "([{", ")]}"
 _PAIRS = {"(": ")", "[": "]", "{": "}", ")": "(", "]": "[", "}": "{"}
-_DEDENT_AFTER = re.compile(r"^\s*(return|pass|raise|break|continue)\b")
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 BRACKET_SCAN_LIMIT = 20_000  # characters scanned for a matching bracket
+
+
+def _dedent_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A line starting with one of these keywords ends its block: the next line dedents."""
+    return re.compile(rf"^\s*({'|'.join(map(re.escape, keywords))})\b") if keywords else None
 
 
 def utf16_len(text: str) -> int:
@@ -151,6 +158,9 @@ class CodeEditor(QPlainTextEdit):
         self.debug_line: int | None = None
         self.kind_key: str | None = None
         self.config_keys: tuple[str, ...] = ()
+        self.language: Language = PYTHON
+        self._mode = PYTHON.editor
+        self._dedent_after = _dedent_pattern(self._mode.dedent_keywords)
         self._theme_name = theme_name  # None: follow the OS
         self._theme: Theme = theme(theme_name or palette_theme_name())  # the OS's scheme: after the first paint
         self._finding_marks: list[tuple[QTextCursor, Finding]] = []
@@ -244,10 +254,29 @@ class CodeEditor(QPlainTextEdit):
     def source(self) -> str:
         return self.toPlainText()
 
-    def configure(self, kind_key: str | None, config_keys: Iterable[str] = ()) -> None:
-        """Fit completion to the script kind (`callback`'s contract) and the project's config keys."""
+    def configure(self, kind_key: str | None, config_keys: Iterable[str] = (),
+                  language: Language | None = None) -> None:
+        """Fit completion to the script kind (`callback`'s contract) and the project's config keys,
+        and the editor to the script's language when given."""
         self.kind_key = kind_key
         self.config_keys = tuple(config_keys)
+        if language is not None:
+            self.set_language(language)
+
+    def set_language(self, language: Language) -> None:
+        """Colour, comment, indent and quick-fix as `language` does. Completion is jedi's, so an
+        editor of another language gets none (its provider plugs in here)."""
+        if language is self.language:
+            return
+        from app.ui.lexer_cache import cached_lexer
+
+        self.language = language
+        self._mode = language.editor
+        self._dedent_after = _dedent_pattern(self._mode.dedent_keywords)
+        self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * len(self._mode.indent_unit))
+        if language.completion != PYTHON.completion:
+            self._completion_enabled = False
+        self.highlighter.set_lexer(cached_lexer(language.lexer_class()), self.firstVisibleBlock().blockNumber())
 
     def apply_source_edit(self, new_text: str) -> None:
         """Replace the content with `new_text` as ONE undo step, keeping the cursor on its line.
@@ -411,11 +440,7 @@ class CodeEditor(QPlainTextEdit):
         if self.kind_key is None:
             return None
         try:
-            from app.domain.rename import rename_entry  # the traces issue's fix
-        except ImportError:
-            return None
-        try:
-            result = rename_entry(self.toPlainText(), self.kind_key)
+            result = self.language.rename_entry(self.toPlainText(), self.kind_key)
         except ValueError as e:  # RenameError: the script does not parse, the name is taken...
             self.quick_fix_failed.emit(str(e))
             QToolTip.showText(self.viewport().mapToGlobal(self.cursorRect().bottomLeft()),
@@ -485,8 +510,9 @@ class CodeEditor(QPlainTextEdit):
             self._dedent()
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not ctrl:
             self._newline_with_indent()
-        elif key == Qt.Key.Key_Backspace and not mods and self._backspace_indent():
-            pass
+        elif (key == Qt.Key.Key_Backspace and not mods and self._backspace_indent()) or (
+                not ctrl and self._mode.closers and self._dedent_closer(event.text())):
+            pass  # handled: an indent stop removed, or a closer typed at its block's indent
         elif event.matches(QKeySequence.StandardKey.Cancel) and self._open_bars():
             for bar in self._open_bars():
                 bar.close_bar()
@@ -507,16 +533,19 @@ class CodeEditor(QPlainTextEdit):
 
     def _indent(self) -> None:
         c = self.textCursor()
+        unit = self._mode.indent_unit
         if c.hasSelection() and "\u2029" in c.selectedText():
-            self._for_each_line(lambda text: INDENT + text if text.strip() else text)
+            self._for_each_line(lambda text: unit + text if text.strip() else text)
             return
         col = utf16_to_index(c.block().text(), c.positionInBlock())
-        c.insertText(" " * (len(INDENT) - col % len(INDENT)))
+        c.insertText(" " * (len(unit) - col % len(unit)))
 
     def _dedent(self) -> None:
+        unit = len(self._mode.indent_unit)
+
         def strip(text: str) -> str:
             n = len(text) - len(text.lstrip(" "))
-            return text[min(n, len(INDENT)):]
+            return text[min(n, unit):]
         self._for_each_line(strip)
 
     def _for_each_line(self, change) -> None:
@@ -542,27 +571,28 @@ class CodeEditor(QPlainTextEdit):
         self.setTextCursor(sel)
 
     def toggle_comment(self) -> None:
-        """Ctrl+/: comment the selected lines with `# ` at their common indent, or uncomment
-        them when all non-blank ones already are."""
+        """Ctrl+/: comment the selected lines with the language's prefix (`# `, `// `) at their
+        common indent, or uncomment them when all non-blank ones already are."""
         first, last = self._selected_blocks()
         doc = self.document()
         lines = [doc.findBlockByNumber(n).text() for n in range(first, last + 1)]
         code = [t for t in lines if t.strip()]
         if not code:
             return
-        if all(t.lstrip().startswith("#") for t in code):
+        prefix = self._mode.comment_prefix
+        if all(t.lstrip().startswith(prefix) for t in code):
             def change(text: str) -> str:
                 stripped = text.lstrip()
-                if not stripped.startswith("#"):
+                if not stripped.startswith(prefix):
                     return text
                 indent = text[: len(text) - len(stripped)]
-                rest = stripped[1:]
+                rest = stripped[len(prefix):]
                 return indent + (rest[1:] if rest.startswith(" ") else rest)
         else:
             col = min(len(t) - len(t.lstrip()) for t in code)
 
             def change(text: str) -> str:
-                return text[:col] + "# " + text[col:] if text.strip() else text
+                return text[:col] + prefix + " " + text[col:] if text.strip() else text
         self._for_each_line(change)
 
     def _newline_with_indent(self) -> None:
@@ -570,17 +600,52 @@ class CodeEditor(QPlainTextEdit):
         text = c.block().text()
         before = text[: utf16_to_index(text, c.positionInBlock())]
         indent = before[: len(before) - len(before.lstrip())]
-        code = before.split("#", 1)[0].rstrip() if "#" in before and not ("'" in before or '"' in before) \
+        prefix, unit = self._mode.comment_prefix, self._mode.indent_unit
+        code = before.split(prefix, 1)[0].rstrip() if prefix in before and not ("'" in before or '"' in before) \
             else before.rstrip()
-        if code.endswith(":") or (code and code[-1] in _OPEN):
-            indent += INDENT
-        elif _DEDENT_AFTER.match(code) and indent:
-            indent = indent[: max(0, len(indent) - len(INDENT))]
+        after = text[len(before):]
+        if code and code[-1] in self._mode.block_openers:
+            indent += unit
+            if self._mode.closers and after.lstrip()[:1] == _PAIRS.get(code[-1]):
+                # Return between `{` and `}`: the closer goes on its own line at the outer indent
+                c.beginEditBlock()
+                c.removeSelectedText()
+                c.insertText("\n" + indent + "\n" + indent[: len(indent) - len(unit)])
+                c.movePosition(QTextCursor.MoveOperation.Up)
+                c.movePosition(QTextCursor.MoveOperation.EndOfBlock)
+                c.endEditBlock()
+                self.setTextCursor(c)
+                self.ensureCursorVisible()
+                return
+        elif self._dedent_after is not None and self._dedent_after.match(code) and indent:
+            indent = indent[: max(0, len(indent) - len(unit))]
         c.beginEditBlock()
         c.removeSelectedText()
         c.insertText("\n" + indent)
         c.endEditBlock()
         self.ensureCursorVisible()
+
+    def _dedent_closer(self, char: str) -> bool:
+        """Typing a closer (`}` in JavaScript) as a line's first character puts it one indent
+        unit left of the line's blank indent, where the block it closes began."""
+        if char not in self._mode.closers or not char:
+            return False
+        c = self.textCursor()
+        if c.hasSelection():
+            return False
+        text = c.block().text()
+        col = utf16_to_index(text, c.positionInBlock())
+        before = text[:col]
+        if not before or before.strip(" ") or text[col:].strip():
+            return False
+        unit = len(self._mode.indent_unit)
+        remove = min(len(before), col % unit or unit)
+        c.beginEditBlock()
+        c.movePosition(QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor, remove)
+        c.insertText(char)
+        c.endEditBlock()
+        self.setTextCursor(c)
+        return True
 
     def _backspace_indent(self) -> bool:
         """Backspace in leading spaces removes back to the previous indent stop."""
@@ -591,7 +656,8 @@ class CodeEditor(QPlainTextEdit):
         col = utf16_to_index(text, c.positionInBlock())
         if col == 0 or text[:col].strip(" "):
             return False
-        remove = col % len(INDENT) or len(INDENT)
+        unit = len(self._mode.indent_unit)
+        remove = col % unit or unit
         c.movePosition(QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor, remove)
         c.removeSelectedText()
         return True
@@ -741,7 +807,7 @@ class CodeEditor(QPlainTextEdit):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange and hasattr(self, "gutter"):  # zoom: new widths
-            self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * len(INDENT))
+            self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * len(self._mode.indent_unit))
             self._gutter_width = -1
             self._update_gutter_width()
 

@@ -131,15 +131,17 @@ class _Signals(QObject):
 
 
 class PygmentsHighlighter(QSyntaxHighlighter):
-    """Python highlighting with per-block lexer state; `progress_finished` fires when a
-    progressive pass has coloured the whole document."""
+    """pygments highlighting (Python unless given another language's lexer) with per-block lexer
+    state; `progress_finished` fires when a progressive pass has coloured the whole document."""
 
     SLICE_S = 0.025  # target time of one progressive slice (the UI may block this long)
     MEMO_SIZE = 4096  # lexed lines remembered: blank lines, `else:`, `return callback(None)`...
 
-    def __init__(self, document: QTextDocument | None = None, theme: Theme = LIGHT):
+    def __init__(self, document: QTextDocument | None = None, theme: Theme = LIGHT,
+                 lexer: RegexLexer | None = None):
         super().__init__(document)
-        self._lexer = python_lexer()  # PythonLexer; its regexes compiled once per install, not per start
+        # PythonLexer by default; its regexes compiled once per install, not per start
+        self._lexer = lexer if lexer is not None else python_lexer()
         self._stacks: list[tuple[str, ...]] = [ROOT]
         self._stack_ids: dict[tuple[str, ...], int] = {ROOT: 0}
         self._formats: dict[object, object] = {}
@@ -161,6 +163,23 @@ class PygmentsHighlighter(QSyntaxHighlighter):
     @property
     def theme(self) -> Theme:
         return self._theme
+
+    @property
+    def lexer(self) -> RegexLexer:
+        return self._lexer
+
+    def set_lexer(self, lexer: RegexLexer, first_visible_block: int = 0) -> None:
+        """Colour with another language's lexer (app/ui/lexer_cache.cached_lexer); re-colours
+        progressively (visible part first)."""
+        if type(lexer) is type(self._lexer):
+            return
+        self._lexer = lexer
+        self._stacks = [ROOT]
+        self._stack_ids = {ROOT: 0}
+        self._memo.clear()
+        if self.document() is not None:
+            self.begin_progressive(first_visible_block)
+            self.rehighlight()
 
     def set_theme(self, theme: Theme, first_visible_block: int = 0) -> None:
         """Switch token colours; re-colours progressively (visible part first)."""

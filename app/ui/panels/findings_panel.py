@@ -7,7 +7,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.domain.findings import Finding, Severity
-from app.domain.scripts import SCRIPT_ORDER
+from app.domain.platforms import AUTH0
 
 _COLOURS = {Severity.ERROR: "#d32f2f", Severity.WARNING: "#b7791f", Severity.INFO: "#1e88e5"}
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
@@ -16,8 +16,9 @@ _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 class FindingsPanel(QWidget):
     activated = Signal(str, int)  # script key, line (0 when the finding has no line)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, order: tuple[str, ...] = AUTH0.order):
         super().__init__(parent)
+        self._order = {k: i for i, k in enumerate(order)}  # the project platform's script order
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Severity", "Script", "Line", "Code", "Message"])
         self.tree.setRootIsDecorated(False)
@@ -46,7 +47,7 @@ class FindingsPanel(QWidget):
     def _refresh(self) -> None:
         from PySide6.QtCore import Qt
 
-        order = {k: i for i, k in enumerate(SCRIPT_ORDER)}
+        order = self._order
         rows = sorted(self.findings(), key=lambda f: (order.get(f.script or "", 99), f.line or 0,
                                                       _RANK.get(f.severity, 3)))
         self.tree.clear()

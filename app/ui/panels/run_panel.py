@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 from app.domain.findings import Finding
 from app.domain.outcome import describe_log_event
 from app.domain.project import Project
-from app.domain.scripts import SCRIPT_KINDS
 from app.ui.cases import list_cases, save_case
 from app.ui.panels.json_tree import JsonTree
 from app.ui.panels.run_form import InputError, RunForm
@@ -68,11 +67,11 @@ class RunPanel(QWidget):
 
         # what to run
         self.script_box = QComboBox()
-        for k in SCRIPT_KINDS.values():
+        for k in project.platform.kinds.values():
             self.script_box.addItem(k.title, k.key)
         self.forms = QStackedWidget()
         self._forms: dict[str, RunForm] = {}
-        for k in SCRIPT_KINDS.values():
+        for k in project.platform.kinds.values():
             form = RunForm(k, project.context_object)
             self._forms[k.key] = form
             self.forms.addWidget(form)

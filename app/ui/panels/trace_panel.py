@@ -295,7 +295,8 @@ class TracePanel(QWidget):
             font.setUnderline(True)
             item.setFont(1, font)
             item.setForeground(1, QBrush(LINK_FG))
-            item.setToolTip(1, f"Open scripts/{frame.script}.py at line {frame.line}")
+            name = self.project.script_file_name(frame.script) if self.project is not None else f"{frame.script}.py"
+            item.setToolTip(1, f"Open scripts/{name} at line {frame.line}")
         return item
 
     def _is_project_frame(self, frame: Frame) -> bool:
