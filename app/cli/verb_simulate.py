@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 
-FLOW_HELP = "login, signup, reset-password, verify, delete or change-email (migration mode: not verify)"
+FLOW_HELP = ("login, signup, reset-password, verify, delete or change-email; migration mode: not verify, and "
+             "also identifier-first and management-lookup (Get User only, nobody created)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

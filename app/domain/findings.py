@@ -34,6 +34,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "app-metadata-name": (Severity.WARNING, "the profile returns app_metadata; older platforms expect 'metadata'"),
     "secret-in-profile": (Severity.ERROR, "the profile carries a password, hash or secret"),
     "not-marked-migrated": (Severity.WARNING, "migration mode: the user was not marked migrated in the legacy store"),
+    "marked-in-get-user": (Severity.WARNING, "migration mode: Get User wrote to the legacy store (a mark there "
+                                             "strands users the platform only looked up)"),
     "wrong-callback-arguments": (Severity.ERROR, "callback was given arguments the platform cannot use"),
     # JavaScript: the offline module store and its instrumented drivers
     "module-not-available": (Severity.ERROR, "the script requires a module (or version) the offline module store does not have"),
@@ -47,6 +49,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "duplicate-email": (Severity.ERROR, "two users share an e-mail address"),
     "duplicate-user-id": (Severity.ERROR, "two users share a user_id"),
     "resurrected-user": (Severity.ERROR, "a user deleted from the managed store migrated again"),
+    "stranded-user": (Severity.ERROR, "a user marked migrated in the legacy store is not in the managed store: "
+                                      "they can no longer log in or reset their password"),
 }
 
 

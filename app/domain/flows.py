@@ -45,6 +45,7 @@ class Flow:
     success_event: str | None
     failure_event: str | None
     scripts: tuple[str, ...] = field(default=())
+    optional: tuple[str, ...] = ()  # scripts the flow runs only when the project has them
 
     def input_for(self, script: str) -> dict[str, str]:
         """Script parameter -> flow input, for the first step that runs `script`."""
@@ -59,9 +60,9 @@ def _script(script: str, inputs: dict[str, str], then: str = "") -> Step:
 
 
 def _flow(name: str, mode: Mode, title: str, needs: tuple[str, ...], steps: tuple[Step, ...],
-          success: str | None, failure: str | None) -> Flow:
+          success: str | None, failure: str | None, optional: tuple[str, ...] = ()) -> Flow:
     scripts = tuple(dict.fromkeys(s.script for s in steps if s.script))
-    return Flow(name, mode, title, needs, steps, success, failure, scripts)
+    return Flow(name, mode, title, needs, steps, success, failure, scripts, optional)
 
 
 _L, _M = Mode.LEGACY, Mode.MIGRATION
@@ -114,19 +115,33 @@ FLOWS: dict[tuple[Mode, str], Flow] = {
         _flow("reset-password", _M, "Password reset", ("email", "new_password"), (
             Step("managed_store", "look the user up by e-mail", then="found: store the new password (scp)"),
             _script("get_user", {"email": "email"}, "not found: fcp"),
+            _script("change_password", {"email": "email", "new_password": "new_password"},
+                    "when the project has it: True lets the platform create the user; False or an error: "
+                    "fcp, nobody created"),
             Step("managed_store", "create the user from Get User's profile with the new password",
                  then="scp; a tombstone with that user_id means the user came back"),
-        ), "scp", "fcp"),
+        ), "scp", "fcp", optional=("change_password",)),
         _flow("delete", _M, "Delete user", (), (
             Step("managed_store", "delete the user (by `user` id or e-mail) and keep a tombstone",
                  then="the legacy store is not touched: no Delete script in this mode (sdu, or fdu)"),
         ), "sdu", "fdu"),
-        _flow("change-email", _M, "Change e-mail", ("email", "new_email"), (
-            Step("managed_store", "look the user up by e-mail", then="found: change the e-mail there (sce)"),
-            _script("get_user", {"email": "email"}, "not found: fce"),
-            Step("managed_store", "create the user from Get User's profile with the new e-mail",
-                 then="sce; without a password until the user resets it"),
+        _flow("change-email", _M, "Change e-mail (management API)", ("email", "new_email"), (
+            Step("managed_store", "look the user up by e-mail",
+                 then="not found: fce (the platform changes the e-mail of its own users only)"),
+            _script("get_user", {"email": "new_email"},
+                    "is the new address a legacy user's? a profile: refused (fce); nobody is created"),
+            Step("managed_store", "change the e-mail there", then="sce"),
         ), "sce", "fce"),
+        _flow("identifier-first", _M, "Identifier-first lookup", ("email",), (
+            Step("managed_store", "look the user up by e-mail", then="found: ask for the password, done"),
+            _script("get_user", {"email": "email"},
+                    "a profile: the identifier exists, ask for the password; nobody is created"),
+        ), None, None),
+        _flow("management-lookup", _M, "Management API lookup", ("email",), (
+            Step("managed_store", "look the user up by e-mail", then="found: answered from the managed store"),
+            _script("get_user", {"email": "email"},
+                    "a profile: the address belongs to a legacy user (create user refused); nobody is created"),
+        ), None, None),
     )
 }
 

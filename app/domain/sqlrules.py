@@ -1,5 +1,7 @@
 """Rules decided from a run's SQL trace: Login must not delete from the legacy store, and in
-migration mode a successful Login / Get User must mark the user migrated (write to the store).
+migration mode a successful Login must mark the user migrated (write to the store) while Get User
+must not: the platform also calls Get User for lookups that create nobody (signup, identifier-first,
+management API), and a user marked there is stranded (docs/simulation.md, "Where to mark").
 """
 
 from __future__ import annotations
@@ -52,11 +54,21 @@ def trace_findings(key: str, mode: Mode | str, outcome: str, sql: Iterable[Mappi
                 f"Login sent {len(deletes)} DELETE statement(s) to the legacy store (first: {first}); never "
                 "delete the legacy user inside Login — an error mid-migration would lose the user. Delete "
                 "migrated users later, in a separate process.", key))
+    if Mode(mode) is not Mode.MIGRATION:
+        return out
     marked = any(ok and verb in _WRITE_VERBS for _, verb, ok in entries)
-    if Mode(mode) is Mode.MIGRATION and key in ("login", "get_user") and outcome == "ok" and not marked:
+    if key == "login" and outcome == "ok" and not marked:
         out.append(finding(
             "not-marked-migrated",
             "migration mode: the script answered a profile without writing to the legacy store; mark the "
             "user as migrated (e.g. UPDATE users SET migrated = true) before calling callback, otherwise a "
             "user deleted from the managed store migrates again at the next login", key))
+    elif key == "get_user" and marked:
+        out.append(finding(
+            "marked-in-get-user",
+            "migration mode: Get User wrote to the legacy store. The platform also calls it only to ask "
+            "whether a user exists (signup, identifier-first, e-mail change, management API) and then "
+            "creates nobody, so a user marked here is stranded: Login and Get User refuse them from then "
+            "on. Mark in Login and in Change Password (the password reset), where the platform creates "
+            "the user", key))
     return out

@@ -24,8 +24,8 @@ def templates_root() -> Path:
 
 
 def template_keys(mode: Mode | str) -> list[str]:
-    """Script keys a new project of this mode gets: all seven in legacy mode, Login and Get User
-    in migration mode (the only two the platform calls there)."""
+    """Script keys a new project of this mode gets: all seven in legacy mode; Login, Get User and
+    Change Password (a reset of a user not yet migrated) in migration mode."""
     return [k for k in AUTH0.order if kind(k).used_in(mode)]
 
 

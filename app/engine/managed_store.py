@@ -3,7 +3,7 @@
 
 It holds the users the platform would have (user_id, e-mail, bcrypt hash of the password, profile,
 migration time), tombstones of deleted users (so a user who migrates again after deletion is
-noticed), and the profiles Login and Get User returned per e-mail (so a later answer that differs
+noticed), the legacy users found stranded and the flow that stranded them, and the profiles Login and Get User returned per e-mail (so a later answer that differs
 is noticed). Passwords are only ever stored hashed; nothing here holds a secret in clear.
 """
 
@@ -41,6 +41,13 @@ CREATE TABLE IF NOT EXISTS tombstones (
     user_id TEXT NOT NULL,
     email TEXT,
     deleted_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stranded (
+    user_id TEXT PRIMARY KEY,
+    email TEXT,
+    flow TEXT NOT NULL,
+    script TEXT,
+    at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS observations (
     email TEXT NOT NULL,
@@ -196,6 +203,23 @@ class ManagedStore:
             db.execute("INSERT OR REPLACE INTO observations (email, script, user_id, profile) VALUES (?, ?, ?, ?)",
                        (key, script, None if user_id is None else str(user_id), json.dumps(profile, default=str)))
         return earlier
+
+    def known_user_id(self, email: str) -> str | None:
+        """The user_id Login or Get User last answered for `email`, if either ever did."""
+        with self._db() as db:
+            row = db.execute("SELECT user_id FROM observations WHERE email = ? AND user_id IS NOT NULL "
+                             "ORDER BY script = 'get_user' DESC", (email.lower(),)).fetchone()
+        return row["user_id"] if row is not None else None
+
+    def strand(self, user_id: str, email: str, flow: str, script: str | None) -> tuple[dict[str, Any], bool]:
+        """Record that `flow` stranded the user (the first flow found keeps the blame): (the record,
+        whether it is new)."""
+        with self._db() as db:
+            new = db.execute("INSERT OR IGNORE INTO stranded (user_id, email, flow, script, at) "
+                             "VALUES (?, ?, ?, ?, ?)", (user_id, email, flow, script, _now())).rowcount == 1
+            row = db.execute("SELECT * FROM stranded WHERE user_id = ?", (user_id,)).fetchone()
+        return ({"user_id": row["user_id"], "email": row["email"], "flow": row["flow"], "script": row["script"],
+                 "at": row["at"]}, new)
 
     def forget(self, *emails: str | None) -> None:
         """Drop the observations of users whose data a flow just changed (their profile may differ now)."""

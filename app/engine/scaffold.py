@@ -45,8 +45,8 @@ def create_project(folder: Path | str, *, database: str = "sqlite", mode: Mode |
     name = (name or "").strip() or folder.resolve().name or "Custom database connection"
 
     project = Project(root=folder, name=name, mode=mode, database_url=DEFAULT_URLS[database])
-    if mode is Mode.LEGACY:  # Create and Change Password hash with this cost
-        project.configuration["BCRYPT_ROUNDS"] = ConfigEntry("BCRYPT_ROUNDS", "10")
+    # Create and Change Password hash with this cost (migration mode: Change Password, on a reset)
+    project.configuration["BCRYPT_ROUNDS"] = ConfigEntry("BCRYPT_ROUNDS", "10")
     created = not folder.exists()
     try:
         project.save()

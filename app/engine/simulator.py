@@ -7,6 +7,10 @@ for a server database every script step is a dry run unless `[simulation] writes
 customdb.toml. The managed store (app/engine/managed_store.py) and the copy persist between flows
 and between CLI calls until reset().
 
+In migration mode every flow is also watched for stranded users: a legacy user the managed store
+does not have (and never deleted) whom Get User no longer finds after the flow was marked migrated
+by it, so the platform can never create them: the finding `stranded-user`, naming that flow.
+
 Blocking API for a worker thread: `Simulator(project).run(flow, input)` returns a `FlowResult`.
 """
 
@@ -23,7 +27,7 @@ from app.domain.findings import Finding, finding
 from app.domain.flows import MASK, Flow, check_input, flow, mask_input
 from app.domain.project import Project
 from app.domain.scripts import Mode
-from app.engine.managed_store import ManagedStore, ManagedUser, simulation_dir
+from app.engine.managed_store import STORE_FILE, ManagedStore, ManagedUser, simulation_dir
 
 LEGACY_COPY = "legacy.db"
 _PLATFORM_PREFIX = "auth0|"
@@ -61,9 +65,10 @@ class FlowResult:
     log_event: str | None = None
     findings: list[Finding] = field(default_factory=list)
     managed_user: ManagedUser | None = None
+    stranded: list[dict[str, Any]] = field(default_factory=list)  # {user_id, email, flow, script, at}
 
     def to_dict(self) -> dict[str, Any]:
-        """The `customdb simulate --json` object."""
+        """The `customdb simulate --json` object (a stranded user is one of its findings)."""
         return {"flow": self.flow, "mode": self.mode, "outcome": self.outcome,
                 "steps": [s.to_dict() for s in self.steps], "log_event": self.log_event,
                 "findings": [f.to_dict() for f in self.findings],
@@ -77,15 +82,19 @@ class FlowResult:
 class Simulator:
     """One project's simulation state and the flows over it."""
 
-    def __init__(self, project: Project, *, client: Any = None, writes: bool | None = None):
+    def __init__(self, project: Project, *, client: Any = None, writes: bool | None = None,
+                 folder: Path | None = None, sources: dict[str, str] | None = None):
+        """`folder`: where the state lives instead of the project's (the rehearsal's throw-away
+        sample); `sources`: script texts to run instead of the saved files (an editor's)."""
         self.project = project
+        self.sources = dict(sources or {})
         self._own_client = client is None
         self._client = client
         section = project.extra.get("simulation") if isinstance(project.extra, dict) else None
         self.server_writes = bool(section.get("writes")) if writes is None and isinstance(section, dict) \
             else bool(writes)
-        self.folder = simulation_dir(project)
-        self.store = ManagedStore.for_project(project)
+        self.folder = Path(folder) if folder is not None else simulation_dir(project)
+        self.store = ManagedStore(self.folder / STORE_FILE)
 
     # -- state -------------------------------------------------------------------------------------
     @property
@@ -106,32 +115,47 @@ class Simulator:
     def _ensure_copy(self) -> Path:
         """The simulation copy of a SQLite legacy database, made from the real one on first use."""
         copy = self.legacy_copy()
-        if copy.is_file():
-            return copy
+        if not copy.is_file():
+            self._copy_legacy(copy)
+        return copy
+
+    def _copy_legacy(self, copy: Path) -> None:
+        """Copy the real legacy database into `copy`. An existing copy is overwritten in place (same
+        file), so a warm runner that still holds a connection to it sees the restored data."""
         source = self._legacy_source()
         if not source.is_file():
             raise SimulationError(f"the legacy database {source} does not exist")
         copy.parent.mkdir(parents=True, exist_ok=True)
-        tmp = copy.with_suffix(".tmp")
         try:  # SQLite's backup API reads a consistent state; read-only, so the real file is never touched
             src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-            dst = sqlite3.connect(tmp)
+            dst = sqlite3.connect(copy)
             try:
                 src.backup(dst)
             finally:
                 dst.close()
                 src.close()
-            tmp.replace(copy)
         except sqlite3.Error:
-            tmp.unlink(missing_ok=True)
             shutil.copyfile(source, copy)
-        return copy
 
     def reset(self) -> None:
-        """Forget everything: the managed store, tombstones, observations and the simulation copy."""
+        """Forget everything: the managed store, tombstones, observations; restore the simulation copy."""
         self.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.store = ManagedStore.for_project(self.project)
+        copy = self.legacy_copy()
+        keep = copy.is_file() and self.is_sqlite
+        if self.folder.is_dir():
+            for child in self.folder.iterdir():
+                if keep and child == copy:
+                    continue
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        if keep:
+            try:
+                self._copy_legacy(copy)
+            except SimulationError:  # the real database is gone: the next flow says so
+                copy.unlink(missing_ok=True)
+        self.store = ManagedStore(self.folder / STORE_FILE)
 
     def close(self) -> None:
         if self._own_client and self._client is not None:
@@ -156,13 +180,15 @@ class Simulator:
         if missing:
             raise SimulationError(f"the {name} flow needs {', '.join(repr(k) for k in missing)} in --input")
         for key in f.scripts:
-            if not self.project.script_path(key).is_file():
+            if key not in f.optional and not self.project.script_path(key).is_file():
                 raise SimulationError(f"the {name} flow runs {key}, but {self.project.script_path(key)} does not exist")
         if self.is_sqlite:
             self._ensure_copy()
         result = FlowResult(name, str(self.project.mode))
+        watched = self._watch_for_stranding(data)
         handler = getattr(self, f"_{self.project.mode.value}_{name.replace('-', '_')}")
         handler(f, data, result)
+        self._stranded(name, watched, result)
         if result.log_event is None:
             result.log_event = f.success_event if result.outcome == "success" else f.failure_event
         result.findings = _dedupe(result.findings)
@@ -184,7 +210,7 @@ class Simulator:
         else:
             database, commit = None, self.server_writes and not probe
         try:
-            run = self._runner().run(key, inputs, commit=commit, database=database)
+            run = self._runner().run(key, inputs, commit=commit, database=database, source=self.sources.get(key))
         except RunInputError as e:
             raise SimulationError(str(e)) from None
         typed = _typed_passwords(inputs)
@@ -229,10 +255,52 @@ class Simulator:
             return  # each step was rolled back: the legacy store could not keep a mark
         again = self._script(result, key, inputs, probe=True)
         if again.outcome == "ok" and isinstance(again.result, dict) and _user_id(again.result) == user_id:
+            where = (" Mark them in Change Password, the reset's own step (the project has none, or it does "
+                     "not mark); never in Get User, which the platform also calls for lookups that create "
+                     "nobody." if key == "get_user" else "")
             result.findings.append(finding(
                 "not-marked-migrated", f"{key} still answers a profile for {user_id} after the user migrated: the "
                 "legacy user was not marked migrated, so a user deleted from the managed store would come back "
-                "(best practice 2)", key))
+                f"(best practice 2).{where}", key))
+
+    # -- stranded users (migration mode) -------------------------------------------------------------
+    def _watch_for_stranding(self, data: dict[str, Any]) -> dict[str, str]:
+        """{e-mail: legacy user_id} of the flow's users who are in the legacy store but not managed."""
+        if self.project.mode is not Mode.MIGRATION or not (self.is_sqlite or self.server_writes):
+            return {}  # legacy mode has no managed store; unpersisted dry runs cannot keep a mark
+        watched: dict[str, str] = {}
+        for email in dict.fromkeys(data.get(k) for k in ("email", "new_email")):
+            if not isinstance(email, str) or not email or self.store.find_by_email(email) is not None:
+                continue
+            user_id = self.store.known_user_id(email)
+            if user_id is None:  # never seen: ask Get User (rolled back) whether the legacy store has them
+                probe = self._script(FlowResult("", ""), "get_user", {"email": email}, probe=True)
+                user_id = _user_id(probe.result) if probe.outcome == "ok" else None
+            if user_id is not None:
+                watched[email] = user_id
+        return watched
+
+    def _stranded(self, name: str, watched: dict[str, str], result: FlowResult) -> None:
+        """After the flow: a watched user still not managed (nor deleted there on purpose) whom Get User
+        no longer finds is marked migrated without the platform having them: stranded."""
+        last_script = next((s.script for s in reversed(result.steps) if s.actor == "script"), None)
+        for email, user_id in watched.items():
+            if (self.store.find(user_id) is not None or self.store.find_by_email(email) is not None
+                    or self.store.tombstone(user_id)):
+                continue
+            if self._script(result, "get_user", {"email": email}, probe=True).outcome != "not_found":
+                continue
+            record, new = self.store.strand(user_id, email, name, last_script)
+            result.stranded.append(record)
+            cause = f"this {name} flow" if new else f"an earlier {record['flow']} flow"
+            result.findings.append(finding(
+                "stranded-user",
+                f"{user_id} ({email}) was stranded by {cause}: Get User found them before, "
+                "now answers not found, and the managed store does not have them (nor deleted them), so the "
+                "legacy store marks them migrated without the platform having them. They can never log in or "
+                "reset their password again. Mark users migrated only where the platform creates them (Login, "
+                "and Change Password on a reset), never in Get User; clear the mark to let this user migrate",
+                record["script"]))
 
     def _resurrection(self, result: FlowResult, user_id: str, key: str) -> None:
         deleted = self.store.tombstone(user_id)
@@ -378,6 +446,11 @@ class Simulator:
         if found.outcome != "ok" or not isinstance(found.result, dict) or _user_id(found.result) is None:
             return self._finish(result, None, False, "fcp")
         user_id = _user_id(found.result)
+        if self.project.script_path("change_password").is_file():  # the reset's own step: it marks the user
+            changed = self._script(result, "change_password", {"email": email, "new_password": new_password})
+            if changed.outcome != "ok":
+                self._platform_step(result, "the reset failed: nobody is created", "rejected")
+                return self._finish(result, None, False, "fcp")
         self._resurrection(result, user_id, "get_user")
         result.managed_user = self.store.create(user_id, found.result.get("email") or email, new_password,
                                                 found.result, via="reset-password", migrated=True)
@@ -407,33 +480,49 @@ class Simulator:
         return None
 
     def _migration_change_email(self, f: Flow, data: dict, result: FlowResult) -> None:
+        """The management API changes the e-mail of a user the platform has; Get User only answers
+        whether the new address belongs to a legacy user not yet migrated. Nobody is created."""
         email, new_email = data["email"], data["new_email"]
-        taken = self.store.find_by_email(new_email)
         user = self.store.find_by_email(email)
         self._store_step(result, "look the user up by e-mail", "ok" if user else "not_found", {"email": email})
-        if taken is not None and (user is None or taken.user_id != user.user_id):
+        if user is None:
+            self._platform_step(result, "the platform changes the e-mail of its own users only", "rejected")
+            return self._finish(result, None, False, "fce")
+        taken = self.store.find_by_email(new_email)
+        if taken is not None and taken.user_id != user.user_id:
             self._store_step(result, "the new e-mail belongs to another managed user", "rejected",
                              {"new_email": new_email})
             return self._finish(result, None, False, "fce")
-        if user is not None:
-            self.store.set_email(user.user_id, new_email)
-            self._store_step(result, "change the e-mail", "ok", {"new_email": new_email})
-            result.managed_user = self.store.find(user.user_id)
-            return self._finish(result, None, True, "sce")
-        found = self._script(result, "get_user", {"email": email})
-        if found.outcome != "ok" or not isinstance(found.result, dict) or _user_id(found.result) is None:
+        found = self._script(result, "get_user", {"email": new_email})
+        other = _user_id(found.result) if found.outcome == "ok" else None
+        if found.outcome not in ("ok", "not_found") or (other is not None and other != user.user_id):
+            self._platform_step(result, "the new e-mail belongs to a legacy user (or Get User failed)",
+                                "rejected", {"new_email": new_email})
             return self._finish(result, None, False, "fce")
-        user_id = _user_id(found.result)
-        self._resurrection(result, user_id, "get_user")
-        profile = {**found.result, "email": new_email}
-        result.managed_user = self.store.create(user_id, new_email, None, profile, via="change-email",
-                                                migrated=True)
-        self.store.forget(email, new_email)
-        self._store_step(result, "create the user from Get User's profile with the new e-mail (no password yet)",
-                         "ok", {"user_id": user_id, "new_email": new_email})
+        self.store.set_email(user.user_id, new_email)
+        self._store_step(result, "change the e-mail", "ok", {"new_email": new_email})
+        result.managed_user = self.store.find(user.user_id)
         self._finish(result, None, True, "sce")
         return None
 
+    def _migration_identifier_first(self, f: Flow, data: dict, result: FlowResult) -> None:
+        self._lookup(result, data["email"], "the identifier exists: the platform asks for the password")
+
+    def _migration_management_lookup(self, f: Flow, data: dict, result: FlowResult) -> None:
+        self._lookup(result, data["email"], "the address belongs to a legacy user: a create-user call is refused")
+
+    def _lookup(self, result: FlowResult, email: str, found_means: str) -> None:
+        """Managed store first, then Get User: an answer, and nobody created."""
+        user = self.store.find_by_email(email)
+        self._store_step(result, "look the user up by e-mail", "ok" if user else "not_found", {"email": email})
+        if user is not None:
+            result.managed_user = user
+            return self._finish(result, None, True)
+        found = self._script(result, "get_user", {"email": email})
+        exists = found.outcome == "ok" and isinstance(found.result, dict)
+        self._platform_step(result, (found_means if exists else "no such user") + "; nobody is created",
+                            "ok" if exists else found.outcome)
+        return self._finish(result, None, exists)
 
 def _user_id(profile: Any) -> str | None:
     if not isinstance(profile, dict):

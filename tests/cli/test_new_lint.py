@@ -14,7 +14,7 @@ def cli(capsys, *argv):
     return code, out, err
 
 
-@pytest.mark.parametrize("mode, scripts", [("legacy", ALL_SCRIPTS), ("migration", ["get_user.py", "login.py"])])
+@pytest.mark.parametrize("mode, scripts", [("legacy", ALL_SCRIPTS), ("migration", ["change_password.py", "get_user.py", "login.py"])])
 def test_new_then_lint_json_is_clean(tmp_path, capsys, mode, scripts):
     folder = tmp_path / "proj"
     code, out, err = cli(capsys, "new", str(folder), "--mode", mode, "--name", "Acme")
@@ -59,7 +59,7 @@ def test_lint_errors_exit_1_with_file_line_severity_code(project, capsys):
     code, out, _ = cli(capsys, "lint", str(project))
     assert code == 1
     assert f"scripts/login.py:{at + 1}: error [sql-string-concat] SQL built with +" in out
-    assert out.splitlines()[-1] == "2 scripts checked: 1 error"
+    assert out.splitlines()[-1] == "3 scripts checked: 1 error"
 
 
 def test_lint_json_shape_and_warnings_only_exit_0(project, capsys):

@@ -85,3 +85,14 @@ def test_a_failing_script_step_says_why_in_both_outputs(tmp_path, capsys):
     assert step["error"] == {"type": "RuntimeError", "message": "legacy store offline"}
     assert main(["simulate", str(project.root), "login", "--input", json.dumps(data)]) == 1
     assert "error RuntimeError: legacy store offline" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flow", ["identifier-first", "management-lookup"])
+def test_the_lookup_flows_run_get_user_only_and_create_nobody(project, capsys, flow):
+    code, out, _ = cli(capsys, "simulate", str(project.root), flow, "--input", '{"email": "bob@example.com"}',
+                       "--json")
+    data = json.loads(out)
+    assert code == 0 and list(data) == KEYS and data["outcome"] == "success" and data["managed_user"] is None
+    assert [s["script"] for s in data["steps"] if s["actor"] == "script"] == ["get_user"]
+    code, out, _ = cli(capsys, "simulate", str(project.root), flow, "--input", '{"email": "nobody@example.com"}')
+    assert code == 1 and f"{flow} (migration mode): failure" in out

@@ -12,7 +12,8 @@ FLOW_PARAMS_FROM_PLATFORM = {"verified"}  # change_email's flag comes from the p
 
 def test_legacy_mode_has_every_flow_and_migration_mode_has_no_verify():
     assert flow_names("legacy") == ["login", "signup", "reset-password", "verify", "delete", "change-email"]
-    assert flow_names("migration") == ["login", "signup", "reset-password", "delete", "change-email"]
+    assert flow_names("migration") == ["login", "signup", "reset-password", "delete", "change-email",
+                                       "identifier-first", "management-lookup"]
 
 
 @pytest.mark.parametrize(("name", "scripts"), [
@@ -27,13 +28,18 @@ def test_legacy_flows_run_the_scripts_in_the_documented_order(name, scripts):
     assert flow("legacy", name).scripts == scripts
 
 
-def test_migration_flows_only_use_login_and_get_user_and_start_at_the_managed_store():
+def test_migration_flows_use_login_and_get_user_and_start_at_the_managed_store():
     for (mode, _name), f in FLOWS.items():
         if mode is Mode.MIGRATION:
-            assert set(f.scripts) <= {"login", "get_user"}
+            assert set(f.scripts) - set(f.optional) <= {"login", "get_user"}
             assert f.steps[0].actor == "managed_store"
     assert flow("migration", "delete").scripts == ()
     assert flow("migration", "login").scripts == ("login",)
+    # the reset's Change Password runs when the project has one; the lookups run Get User only
+    assert flow("migration", "reset-password").optional == ("change_password",)
+    for name in ("signup", "change-email", "identifier-first", "management-lookup"):
+        assert flow("migration", name).scripts == ("get_user",)
+    assert dict(flow("migration", "change-email").input_for("get_user")) == {"email": "new_email"}
 
 
 def test_every_script_step_feeds_exactly_the_scripts_parameters_from_flow_inputs():

@@ -74,7 +74,12 @@ def test_trace_rules():
     assert [f.code for f in trace_findings("login", "legacy", "ok", sql)] == ["delete-in-login"]
     assert trace_findings("get_user", "legacy", "ok", sql) == []
     select = [{"statement": "SELECT 1", "error": None}]
-    assert [f.code for f in trace_findings("get_user", "migration", "ok", select)] == ["not-marked-migrated"]
+    assert trace_findings("get_user", "migration", "ok", select) == []  # Get User must not mark: a lookup
+    mark = [{"statement": "UPDATE users SET migrated = 1", "error": None}]
+    assert [f.code for f in trace_findings("get_user", "migration", "ok", mark)] == ["marked-in-get-user"]
+    assert [f.code for f in trace_findings("get_user", "migration", "not_found", mark)] == ["marked-in-get-user"]
+    assert trace_findings("get_user", "legacy", "ok", mark) == []
+    assert [f.code for f in trace_findings("login", "migration", "ok", select)] == ["not-marked-migrated"]
     failed_update = [{"statement": "UPDATE users SET migrated = 1", "error": "locked"}]
     assert [f.code for f in trace_findings("login", "migration", "ok", failed_update)] == ["not-marked-migrated"]
     update = [{"statement": "UPDATE users SET migrated = 1", "error": None}]

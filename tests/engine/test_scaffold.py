@@ -36,16 +36,16 @@ def test_server_projects_get_a_password_free_url_and_the_schema(tmp_path, databa
     assert loaded.database_url == DEFAULT_URLS[database] and url_password(loaded.database_url) is None
     assert loaded.database_url.startswith({"postgresql": "postgresql+psycopg://", "mysql": "mysql+pymysql://",
                                            "mssql": "mssql+pymssql://"}[database])
-    assert loaded.script_keys() == ["login", "get_user"]
+    assert loaded.script_keys() == ["login", "get_user", "change_password"]
     assert (folder / "schema.sql").read_text() == schema_path(database).read_text()
     assert not (folder / "legacy.db").exists()
-    assert "BCRYPT_ROUNDS" not in loaded.configuration  # migration mode never hashes
+    assert loaded.configuration["BCRYPT_ROUNDS"].value == "10"  # Change Password hashes on a reset
     assert lint_project(project) == []
 
 
 def test_an_existing_empty_folder_is_fine(tmp_path):
     create_project(tmp_path, mode="migration")
-    assert load_project(tmp_path).script_keys() == ["login", "get_user"]
+    assert load_project(tmp_path).script_keys() == ["login", "get_user", "change_password"]
 
 
 def test_refuses_a_non_empty_folder_and_leaves_it_untouched(tmp_path):

@@ -132,12 +132,22 @@ def test_migration_login_marks_the_user_and_refuses_a_second_migration(db):
     assert run(db, "migration", "get_user", "bob@example.com") == (None,)
 
 
-def test_migration_get_user_marks_the_user_then_answers_not_found(db):
+def test_migration_get_user_never_marks_and_answers_not_found_once_the_user_migrated(db):
     error, profile = run(db, "migration", "get_user", "erin@example.net")
-    assert error is None and profile["email_verified"] is False and migrated(db, 5).migrated == 1
+    assert error is None and profile["email_verified"] is False and migrated(db, 5).migrated == 0
+    assert run(db, "migration", "get_user", "erin@example.net") == (None, profile)  # a lookup strands nobody
+    assert run(db, "migration", "login", "erin@example.net", "unverified-5")[0] is None  # migrates her
     assert run(db, "migration", "get_user", "erin@example.net") == (None,)
-    assert isinstance(run(db, "migration", "login", "erin@example.net", "unverified-5")[0],
-                      WrongUsernameOrPasswordError)
+
+
+def test_migration_change_password_stores_the_hash_and_marks_the_user_in_one_update(db):
+    assert run(db, "migration", "change_password", "erin@example.net", "fresh-erin") == (None, True)
+    row = db.execute(text("SELECT migrated, migrated_at, password_hash FROM users WHERE id = 5")).one()
+    assert row.migrated and row.migrated_at is not None
+    assert bcrypt.checkpw(b"fresh-erin", row.password_hash.encode())
+    assert run(db, "migration", "get_user", "erin@example.net") == (None,)  # the platform has her now
+    assert run(db, "migration", "change_password", "erin@example.net", "again") == (None, False)
+    assert run(db, "migration", "change_password", "nobody@example.com", "x") == (None, False)
 
 
 def test_wrong_password_does_not_mark(db):

@@ -34,7 +34,7 @@ def test_every_python_template_of_every_dialect_is_generated():
     for dialect in ("sqlite", "postgresql", "mysql", "mssql"):
         assert f"{dialect}/migration/login.py" in rendered
         assert f"{dialect}/legacy/change_email.py" in rendered
-    assert len(rendered) == 4 * 9  # 7 legacy + 2 migration scripts per dialect
+    assert len(rendered) == 4 * 10  # 7 legacy + 3 migration scripts per dialect
 
 
 def test_the_dialect_differences_come_from_the_data():

@@ -22,7 +22,7 @@ def test_new_project_wizard_creates_a_migration_project_and_opens_it(make_window
     assert dialog.created == created
     new = load_project(created)
     assert new.name == "Acme Users" and str(new.mode) == "migration"
-    assert set(new.script_keys()) == {"login", "get_user"}
+    assert set(new.script_keys()) == {"login", "get_user", "change_password"}
 
     opened = window.open_project_folder(created)
     try:

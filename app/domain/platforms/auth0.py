@@ -28,7 +28,8 @@ _KINDS: dict[str, ScriptKind] = {
             "get_user", "Get User", ("email",), ("email",),
             "get_user", "getUser", ("getByEmail", "get_by_email", "getUserByEmail", "get_user_by_email"),
             _BOTH, _BOTH,
-            "Signup (does the user exist?), password reset, email change and some management API calls.",
+            "Signup (does the user exist?), password reset, email change, identifier-first login and some "
+            "management API calls.",
             "callback(None, profile), or callback(None) when the user does not exist",
         ),
         ScriptKind(
@@ -48,8 +49,9 @@ _KINDS: dict[str, ScriptKind] = {
         ScriptKind(
             "change_password", "Change Password", ("email", "new_password"), ("email", "newPassword"),
             "change_password", "changePassword", ("updatePassword", "update_password"),
-            _LEGACY, frozenset(),
-            "Password reset, after Get User found the user.",
+            _BOTH, frozenset(),
+            "Password reset, after Get User found the user (in migration mode: a user not yet migrated, "
+            "whom the platform then creates from Get User's profile with the new password).",
             "callback(None, True)",
         ),
         ScriptKind(

@@ -20,9 +20,10 @@ def test_recommended_names_for_both_languages():
     assert kind("delete").python_name == "delete_user"
 
 
-def test_migration_mode_uses_only_login_and_get_user_both_required():
-    assert [k.key for k in kinds_for_mode(Mode.MIGRATION)] == ["login", "get_user"]
-    assert all(k.required("migration") for k in kinds_for_mode("migration"))
+def test_migration_mode_requires_login_and_get_user_and_may_have_change_password():
+    # Change Password: the platform calls it on the password reset of a user not yet migrated
+    assert [k.key for k in kinds_for_mode(Mode.MIGRATION)] == ["login", "get_user", "change_password"]
+    assert [k.key for k in kinds_for_mode("migration") if k.required("migration")] == ["login", "get_user"]
     assert len(kinds_for_mode("legacy")) == 7
     assert not kind("verify").required("legacy")
 

@@ -8,7 +8,9 @@ The platform calls it only for users it does not have yet.
   callback(Exception(message))                    the store could not be asked
 Best practices kept here: the legacy user is never deleted (delete later, in a separate job, once
 the migration is over), and is marked migrated before we answer, so a user deleted from the
-platform's store cannot come back through this script.
+platform's store cannot come back through this script. The mark is made only once the password
+matched, right before the platform creates the user: a wrong password or an error marks nothing,
+so the user can always try again (Get User never marks; Change Password marks on a reset).
 Injected by the runtime: db, text, bcrypt, log, configuration and the error classes.
 """
 
