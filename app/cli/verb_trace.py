@@ -16,7 +16,8 @@ def register(subparsers) -> None:
         "trace", help="analyse Python / JavaScript stack traces (a file, a log, a JSON export, or - for stdin)",
         description="Find every stack trace in FILE (or stdin with -), list its frames outermost first "
                     "with anonymous functions marked, and suggest recommended names for the scripts' "
-                    "entry functions. Exit 1 when no trace is found.")
+                    "entry functions; explain the hosted platform's one-line errors and tenant log "
+                    "events. Exit 1 when neither a trace nor a hosted message is found.")
     p.add_argument("file", metavar="FILE|-")
     p.add_argument("--project", metavar="DIR", help="map frames to this project's scripts and show their current lines")
     p.add_argument("--script", metavar="KEY", help="every non-library frame belongs to this script (e.g. login)")
@@ -65,7 +66,7 @@ def _decode(data: bytes | mmap.mmap, name: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from app.domain.platforms import AUTH0
-    from app.domain.traces import analyze, to_json
+    from app.domain.traces import analyze, diagnose, to_json
 
     project = load_project_or_fail(args.project) if args.project is not None else None
     platform = project.platform if project is not None else AUTH0
@@ -81,15 +82,49 @@ def run(args: argparse.Namespace) -> int:
                 continue  # an unreadable script just gets no source lines
     text = read_input(args.file)
     traces = analyze(text, script=args.script, sources=sources)
+    diagnoses = diagnose(text)
     if args.json:
-        emit_json(to_json(traces))
-    elif traces:
-        print(format_traces(traces))
-    if not traces:
+        doc = to_json(traces, diagnoses)
+        for d, out in zip(diagnoses, doc["diagnoses"], strict=True):
+            command = reproduce_command(d, args.project)
+            if command:
+                out["command"] = command
+        emit_json(doc)
+    else:
+        if traces:
+            print(format_traces(traces))
+        if diagnoses:
+            print(("\n" if traces else "") + format_diagnoses(diagnoses, args.project))
+    if not traces and not diagnoses:
         if not args.json:
-            print("customdb trace: no stack trace found", file=sys.stderr)
+            print("customdb trace: no stack trace and no hosted message found", file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK
+
+
+def reproduce_command(diagnosis, project: str | None) -> str | None:
+    """`customdb run DIR SCRIPT --input '{...}'`: the local dry run of what a log line reports."""
+    import json
+    import shlex
+
+    if diagnosis.script is None or diagnosis.input is None:
+        return None
+    return (f"customdb run {shlex.quote(project) if project else 'DIR'} {diagnosis.script} "
+            f"--input {shlex.quote(json.dumps(diagnosis.input))}")
+
+
+def format_diagnoses(diagnoses: list, project: str | None = None) -> str:
+    """One block per hosted message: where it is, its code, what it means, how to reproduce it."""
+    import textwrap
+
+    out = []
+    for d in diagnoses:
+        out.append(f"line {d.line}: [{d.code}]" + (f" {d.event}" if d.event else ""))
+        out.extend(textwrap.wrap(d.message, 100, initial_indent="  ", subsequent_indent="  "))
+        command = reproduce_command(d, project)
+        if command:
+            out.append(f"  reproduce: {command}")
+    return "\n".join(out)
 
 
 def format_traces(traces: list) -> str:

@@ -51,6 +51,15 @@ CODES: dict[str, tuple[Severity, str]] = {
     "resurrected-user": (Severity.ERROR, "a user deleted from the managed store migrated again"),
     "stranded-user": (Severity.ERROR, "a user marked migrated in the legacy store is not in the managed store: "
                                       "they can no longer log in or reset their password"),
+    # before a deploy (customdb deploy check)
+    "deploy-script-missing": (Severity.ERROR, "a script the connection names or needs is not in the export"),
+    "deploy-script-not-referenced": (Severity.ERROR, "a script file the Deploy CLI would not deploy"),
+    "deploy-stub-script": (Severity.ERROR, "an empty or stub script would go live"),
+    "deploy-wrong-kind": (Severity.ERROR, "a script of another kind sits in this slot"),
+    "change-email-missing": (Severity.ERROR, "the mode calls Change Email but the connection has none"),
+    "deploy-config-missing": (Severity.ERROR, "a script reads a configuration key the connection lacks"),
+    "deploy-config-unused": (Severity.WARNING, "a configuration key no script reads"),
+    "deploy-not-run": (Severity.INFO, "a script kept and exported as it is, never run here"),
 }
 
 

@@ -277,7 +277,8 @@ def test_json_shape():
     (trace,) = doc["traces"]
     assert set(trace) == {"language", "exception", "frames", "suggestions"}
     assert set(trace["exception"]) == {"type", "message"}
-    assert set(trace["frames"][0]) == {"function", "file", "line", "column", "anonymous", "library", "script"}
+    assert set(trace["frames"][0]) == {"function", "file", "line", "column", "anonymous", "library", "script",
+                                       "origin"}
     assert trace["suggestions"] == [
         {"script": "login", "recommended_name": "login", "reason": "anonymous", "frame": 1}]
     json.dumps(doc)

@@ -8,12 +8,14 @@ import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
+from app.domain.traces.diagnoses import Diagnosis, diagnose
 from app.domain.traces.mapping import assign_scripts, key_for_file, suggest
 from app.domain.traces.model import JAVASCRIPT, PYTHON, Frame, Suggestion, Trace
+from app.domain.traces.origin import frame_origin
 from app.domain.traces.scan import scan
 
-__all__ = ["JAVASCRIPT", "PYTHON", "Frame", "Suggestion", "Trace", "analyze", "key_for_file",
-           "parse_traces", "to_json"]
+__all__ = ["JAVASCRIPT", "PYTHON", "Diagnosis", "Frame", "Suggestion", "Trace", "analyze", "diagnose",
+           "key_for_file", "parse_traces", "to_json"]
 
 
 def parse_traces(text: str) -> list[Trace]:
@@ -33,6 +35,8 @@ def analyze(text: str, script: str | None = None, sources: Mapping[str, str] | N
         for t in traces:
             assign_scripts(t, script, sources)
             t.suggestions = suggest(t)
+            for f in t.frames:
+                f.origin = frame_origin(f.file, f.library)
     return traces
 
 
@@ -49,6 +53,9 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def to_json(traces: list[Trace]) -> dict:
-    """The `customdb trace --json` document."""
-    return {"traces": [t.to_dict() for t in traces]}
+def to_json(traces: list[Trace], diagnoses: list[Diagnosis] | None = None) -> dict:
+    """The `customdb trace --json` document (`diagnoses` when the hosted messages were diagnosed)."""
+    doc: dict = {"traces": [t.to_dict() for t in traces]}
+    if diagnoses is not None:
+        doc["diagnoses"] = [d.to_dict() for d in diagnoses]
+    return doc

@@ -19,6 +19,7 @@ class Frame:
     script: str | None = None  # the script key this frame belongs to
     source: str | None = None  # current source line from the project (only with --project)
     text: str | None = None  # the source line quoted in the trace itself (not part of the JSON)
+    origin: str | None = None  # "script" | "platform" | "library" (app/domain/traces/origin.py)
 
     @property
     def base_name(self) -> str:
@@ -30,6 +31,7 @@ class Frame:
         d = {
             "function": self.function, "file": self.file, "line": self.line, "column": self.column,
             "anonymous": self.anonymous, "library": self.library, "script": self.script,
+            "origin": self.origin,
         }
         if self.source is not None:
             d["source"] = self.source
