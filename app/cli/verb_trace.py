@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             print(("\n" if traces else "") + format_diagnoses(diagnoses, args.project))
     if not traces and not diagnoses:
         if not args.json:
-            print("customdb trace: no stack trace and no hosted message found", file=sys.stderr)
+            print("customdb trace: no stack trace found", file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK
 

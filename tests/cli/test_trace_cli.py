@@ -26,7 +26,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_json_output_is_the_documented_document(capsys):
     code, out, err = run(capsys, str(FIXTURES / "py_lambda_entry.txt"), "--json")
     assert code == 0 and err == ""
-    assert json.loads(out) == json.loads((FIXTURES / "py_lambda_entry.json").read_text())
+    # the corpus document, plus the (additive) hosted-message diagnoses: none in a plain traceback
+    assert json.loads(out) == {**json.loads((FIXTURES / "py_lambda_entry.json").read_text()), "diagnoses": []}
 
 
 def test_human_output_marks_anonymous_frames_and_suggests_names(capsys):
@@ -55,7 +56,23 @@ def test_no_trace_exits_1(capsys, tmp_path):
     code, out, err = run(capsys, str(f))
     assert code == 1 and out == "" and err.strip() == "customdb trace: no stack trace found"
     code, out, err = run(capsys, str(f), "--json")
-    assert code == 1 and json.loads(out) == {"traces": []}
+    assert code == 1 and json.loads(out) == {"traces": [], "diagnoses": []}
+
+
+def test_hosted_messages_without_a_stack_exit_0_with_their_diagnoses(capsys, tmp_path):
+    f = tmp_path / "tenant.log"
+    f.write_text("10:00 Request to Webtask exceeded allowed execution time\n"
+                 '{"date": "2026-11-24", "type": "fu", "user_name": "zed@example.com", "connection": "legacy"}\n')
+    Project(root=tmp_path / "proj", name="p").save()
+    code, out, err = run(capsys, str(f), "--json", "--project", str(tmp_path / "proj"))
+    doc = json.loads(out)
+    assert code == 0 and doc["traces"] == []
+    assert [d["code"] for d in doc["diagnoses"]] == ["execution-time-limit", "log-event"]
+    assert doc["diagnoses"][1]["command"] == (
+        f"customdb run {tmp_path / 'proj'} login --input '{{\"email\": \"zed@example.com\"}}'")
+    code, out, _ = run(capsys, str(f))
+    assert code == 0 and "line 1: [execution-time-limit]" in out and "line 2: [log-event] fu" in out
+    assert "reproduce: customdb run DIR login --input" in out
 
 
 def test_unreadable_input_exits_2_with_one_line(capsys, tmp_path):
