@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine import trust
+from app.ui import deploy_actions
 from app.ui.panels.reproduce_panel import ReproducePanel
 from app.ui.panels.trace_panel import TracePanel
 from app.ui.workers import run_in_background
@@ -93,6 +94,8 @@ class Reproduction(QObject):
 
         self.trace_panel.open_location.connect(self.open_location)
         self.trace_panel.apply_suggestion.connect(self.apply_suggestion)
+        self.trace_panel.diagnoses_view.reproduce_requested.connect(self.run_from_log)
+        self.trace_panel.diagnoses_view.save_case_requested.connect(self.case_from_log)
         self.reproduce_panel.reproduce_requested.connect(self.reproduce)
         self.banner.trusted.connect(lambda: window.statusBar().showMessage("Project trusted: its scripts may run", 5000))
         window.controller.finished.connect(self.trace_panel.show_run_result)
@@ -131,6 +134,10 @@ class Reproduction(QObject):
         add(file_menu, "open_log", "Open &log file…", self.trace_panel.open_dialog, before=quit_action)
         add(file_menu, "export_bundle", "&Export reproduction bundle…", self.export_dialog, before=quit_action)
         add(file_menu, "open_bundle", "Open reproduction &bundle…", self.open_bundle_dialog, before=quit_action)
+        add(file_menu, "open_deploy", "Open &Deploy CLI export…", lambda: deploy_actions.open_export_dialog(w),
+            before=quit_action)
+        add(file_menu, "export_deploy", "Export for Deploy C&LI…", lambda: deploy_actions.export_dialog(w),
+            before=quit_action)
         if file_menu is not None and quit_action is not None:
             file_menu.insertSeparator(quit_action)
         edit_menu = _menu(w, "&Edit")
@@ -152,6 +159,26 @@ class Reproduction(QObject):
         self.window.docks["Traces"].show()
         self.window.docks["Traces"].raise_()
         return found
+
+    def _fill_run_form(self, key: str, values: dict) -> None:
+        panel = self.window.run_panel
+        panel.select_script(key)
+        panel.form().set_value(values)
+        dock = self.window.docks.get("Run")
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+
+    def run_from_log(self, key: str, values: dict) -> bool:
+        """Run the script a hosted log message is about with the log's input, as a dry run."""
+        self._fill_run_form(key, values)
+        self.window.run_panel.set_commit(False)
+        return self.window.run_panel.run()
+
+    def case_from_log(self, key: str, values: dict) -> None:
+        """Save the log's input as a case of that script (named by the user)."""
+        self._fill_run_form(key, values)
+        self.window.run_panel.save_current_as_case()
 
     def open_location(self, key: str, line: int) -> None:
         self.window.goto_finding(key, line)

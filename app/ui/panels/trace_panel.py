@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.traces import PYTHON, Frame, Trace, analyze
+from app.domain.traces import PYTHON, Frame, Trace, analyze, diagnose
 from app.domain.traces.mapping import assign_scripts, suggest
+from app.ui.panels.diagnoses_view import DiagnosesView
 
 ANONYMOUS_BG = QColor("#fff3c4")
 LIBRARY_FG = QColor("#8a8a8a")
@@ -144,11 +145,14 @@ class TracePanel(QWidget):
         self.chips_row = QHBoxLayout()
         self.chips_row.addStretch(1)
         self.chips: list[tuple[QLabel, QPushButton]] = []
+        # hosted one-line errors and tenant log events of the text, explained
+        self.diagnoses_view = DiagnosesView(lambda: self.project.script_keys() if self.project else None)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.diagnoses_view, 1)
         layout.addLayout(self.chips_row)
 
     # -- input -----------------------------------------------------------------------------------
@@ -167,6 +171,7 @@ class TracePanel(QWidget):
         """Analyse `text` (any form: traceback, V8 stack, JSON log lines) and show its traces."""
         self.source_label = label
         self.last_text = text
+        self.diagnoses_view.set_diagnoses(diagnose(text))
         self.set_traces(analyze(text, sources=self._sources()))
         return len(self.traces)
 
@@ -212,6 +217,7 @@ class TracePanel(QWidget):
                 return
 
     def clear(self) -> None:
+        self.diagnoses_view.set_diagnoses([])
         self.set_traces([])
 
     # -- drag and drop ---------------------------------------------------------------------------
@@ -248,8 +254,11 @@ class TracePanel(QWidget):
                 separator.setFirstColumnSpanned(True)  # only works once the item is in the tree
         self.variables_box.setVisible(bool(self.frame_locals))
         self._show_variables(None)
-        if traces:
-            self.summary.setText(f"{len(traces)} trace(s) from {self.source_label}")
+        explained = len(self.diagnoses_view.diagnoses)
+        found = [f"{len(traces)} trace(s)"] if traces else []
+        found += [f"{explained} hosted message(s) explained"] if explained else []
+        if found:
+            self.summary.setText(f"{' and '.join(found)} from {self.source_label}")
         else:
             self.summary.setText("No stack trace found." if self.source_label else "")
         self._set_chips([s for t in traces for s in t.suggestions])
