@@ -17,12 +17,13 @@ from app.domain.deploy import export_files as build_export_files
 from app.domain.deploy.model import DIRECTORY_FORM, KEPT_SLOTS, SCRIPT_SLOTS
 from app.domain.deploy.reader import pick, read_export
 from app.domain.findings import Finding
+from app.domain.languages import JAVASCRIPT
 from app.domain.project import PROJECT_FILE, ConfigEntry, Project, atomic_write, load_project
 from app.domain.scripts import Mode
 
 DEPLOY_DIR = "deploy"
 CONNECTION_FILE = "connection.json"
-JS_SUFFIX = ".js"  # a Deploy CLI export is always JavaScript
+JS_SUFFIX = JAVASCRIPT.suffix  # a Deploy CLI export is always JavaScript
 
 
 @dataclass
@@ -44,7 +45,7 @@ def import_export(export: Path | str, project_dir: Path | str, connection: str |
     project = Project(root=project_dir.resolve(), name=chosen.name,
                       mode=Mode.MIGRATION if chosen.migration else Mode.LEGACY,
                       requires_username=chosen.requires_username, context_object=chosen.context_object)
-    project.extra["language"] = "javascript"
+    project.language = JAVASCRIPT
     for key in chosen.configuration_keys:
         project.configuration[key] = ConfigEntry(key, None, True)
     report = ImportReport(project, chosen.name, secrets=list(chosen.configuration_keys))
@@ -104,14 +105,11 @@ def check_path(path: Path | str, connection: str | None = None) -> list[tuple[De
 
 def lint_scripts(connection: DeployConnection) -> list[Finding]:
     """The JavaScript lint findings of each script the IDE runs (the same as `customdb lint`)."""
-    from app.domain.languages import get_language
-
-    javascript = get_language("javascript")
     mode = Mode.MIGRATION if connection.migration else Mode.LEGACY
     out: list[Finding] = []
     for slot, script in connection.scripts.items():
         if script.source is not None and slot in SCRIPT_SLOTS:
-            out += javascript.lint(slot, script.source, mode=mode, context=connection.context_object)
+            out += JAVASCRIPT.lint(slot, script.source, mode=mode, context=connection.context_object)
     return out
 
 

@@ -93,11 +93,13 @@ def test_check_finds_each_deploy_outage(tmp_path, capsys):
 
 
 def test_check_adds_the_scripts_lint_findings(tmp_path, capsys):
-    concat = LOGIN.replace("'SELECT id, email, password_hash FROM users WHERE email = $1', [email]",
-                           "'SELECT id, email, password_hash FROM users WHERE email = \\'' + email + '\\''")
-    write_directory_export(tmp_path / "export", files={"login": concat, "get_user": GET_USER}, import_mode=True)
+    broken = LOGIN.replace("client.end();", "client.end(;")  # what `customdb lint` reports, with its line
+    two_args = GET_USER.replace("function getUser(email, callback)", "function getUser(callback)")
+    write_directory_export(tmp_path / "export", files={"login": broken, "get_user": two_args}, import_mode=True)
     code, found = check_codes(capsys, tmp_path / "export")
-    assert code == 1 and found["sql-string-concat"]["script"] == "login"
+    assert code == 1
+    assert found["syntax-error"]["script"] == "login" and found["syntax-error"]["line"] == 6
+    assert found["wrong-arity"]["script"] == "get_user"
 
 
 def test_check_a_project_before_exporting_it(tmp_path, capsys):

@@ -156,10 +156,10 @@ def test_import_refuses_a_folder_with_files(tmp_path):
 
 def test_a_project_never_imported_exports_as_a_new_connection(tmp_path):
     from app.domain.deploy import read_export
+    from app.domain.languages import JAVASCRIPT
     from app.domain.project import Project
 
-    project = Project(root=tmp_path / "proj", name="Fresh DB")
-    project.extra["language"] = "javascript"
+    project = Project(root=tmp_path / "proj", name="Fresh DB", language=JAVASCRIPT)
     project.save()
     (tmp_path / "proj/scripts").mkdir()
     (tmp_path / "proj/scripts/login.js").write_text(LOGIN)

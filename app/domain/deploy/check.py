@@ -4,6 +4,7 @@ Each rule is an outage Deploy CLI users have had: script files that a release st
 (the default stubs went live), `customScripts` paths naming no file, a Change Email script lost to a
 dashboard edit, a script pasted into the wrong slot, configuration keys the scripts read but the
 connection lacks. The scripts' own lint findings are added by the caller (they need the language).
+The Deploy CLI is Auth0's: its script slots are the Auth0 platform's kinds.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import re
 
 from app.domain.deploy.model import KEPT_SLOTS, DeployConnection
 from app.domain.findings import Finding, finding
-from app.domain.scripts import SCRIPT_KINDS, Mode, kind_for_function_name
+from app.domain.platforms.auth0 import AUTH0
+from app.domain.scripts import Mode
 
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _LINE_COMMENT = re.compile(r"(?m)(?<![:\"'\\])//[^\n]*")
@@ -45,7 +47,7 @@ def check_connection(connection: DeployConnection, mode: Mode | None = None) -> 
                            "the Deploy CLI will not deploy it (the default stub stays live); add it to "
                            "customScripts (customdb deploy export writes it)", _slot(stem)))
     present = {k for k, s in connection.scripts.items() if not s.missing} | set(connection.unreferenced)
-    for kind in SCRIPT_KINDS.values():
+    for kind in AUTH0.kinds.values():
         if kind.key in present or not kind.used_in(mode):
             continue
         if kind.key == "change_email":
@@ -87,10 +89,10 @@ def _check_source(key: str, source: str, where: str) -> list[Finding]:
                                              "deploying it breaks every call of this script", key)]
     m = _FUNCTION.search(_LINE_COMMENT.sub("", _BLOCK_COMMENT.sub("", source)))
     name = m.group("name") if m else None
-    declared = kind_for_function_name(name) if name else None
+    declared = AUTH0.kind_for_function_name(name) if name else None
     if declared is not None and declared.key != key:
         line = source.count("\n", 0, source.find(name)) + 1 if name in source else None
-        return [finding("deploy-wrong-kind", f"{where} is in the {SCRIPT_KINDS[key].title} slot but declares "
+        return [finding("deploy-wrong-kind", f"{where} is in the {AUTH0.kinds[key].title} slot but declares "
                                             f"function {name} ({declared.title}): a script pasted into the "
                                             "wrong slot", key, line)]
     return []
@@ -113,4 +115,4 @@ def _check_configuration(connection: DeployConnection) -> list[Finding]:
 
 
 def _slot(key: str) -> str | None:
-    return key if key in SCRIPT_KINDS else None
+    return key if key in AUTH0.kinds else None
