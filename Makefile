@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test bench lint templates system-deps clean package package-test js-store
+.PHONY: run test bench lint templates system-deps clean package package-test js-store js-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,13 +26,24 @@ $(JS_STAMP): $(JS_STORE)/package-lock.json $(STAMP)
 
 js-store: $(JS_STAMP)
 
+# TypeScript's native language server and the modules' types (resources/typescript): completion and
+# live diagnostics of JavaScript scripts in the editor; installed the same way as the store.
+TS_DIR := resources/typescript
+TS_STAMP := $(TS_DIR)/node_modules/.customdb-$(shell cksum $(TS_DIR)/package-lock.json | cut -d' ' -f1)
+
+$(TS_STAMP): $(TS_DIR)/package-lock.json $(STAMP)
+	$(PY) packaging/npm_ci.py $(TS_DIR)
+	@touch $@
+
+js-tools: $(TS_STAMP)
+
 system-deps:
 	@bash packaging/linux/install-system-deps.sh
 
-run: system-deps $(STAMP) $(JS_STAMP)
+run: system-deps $(STAMP) $(JS_STAMP) $(TS_STAMP)
 	$(VENV)/bin/customdb-studio $(ARGS)
 
-test: system-deps $(STAMP) $(JS_STAMP)
+test: system-deps $(STAMP) $(JS_STAMP) $(TS_STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 	$(VENV)/bin/ruff check app tests tools
