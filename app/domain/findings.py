@@ -51,6 +51,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "resurrected-user": (Severity.ERROR, "a user deleted from the managed store migrated again"),
     "stranded-user": (Severity.ERROR, "a user marked migrated in the legacy store is not in the managed store: "
                                       "they can no longer log in or reset their password"),
+    # the JavaScript language service, while typing (the editor only)
+    "undefined-name": (Severity.WARNING, "a name that is defined nowhere the script can see"),
+    "unknown-member": (Severity.WARNING, "a member the object does not have (often a typo)"),
+    "unknown-configuration-key": (Severity.WARNING, "the script reads a configuration key the project lacks"),
     # before a deploy (customdb deploy check)
     "deploy-script-missing": (Severity.ERROR, "a script the connection names or needs is not in the export"),
     "deploy-script-not-referenced": (Severity.ERROR, "a script file the Deploy CLI would not deploy"),

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from app.domain.scripts import SCRIPT_KINDS, ScriptKind
+from app.domain.platforms.auth0 import AUTH0
+from app.domain.scripts import ScriptKind
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*$")
 
@@ -123,7 +124,7 @@ def globals_declarations(configuration: Mapping[str, bool], context: bool = Fals
         lines.append(f"  readonly {key}: string;")
     lines.append("}>;")
     lines.append("")
-    for kind in SCRIPT_KINDS.values():
+    for kind in AUTH0.kinds.values():
         extra, meaning = _CALLBACKS.get(kind.key, ("result?: unknown", ""))
         callback = type_name(kind).removesuffix("Script") + "Callback"
         args = ", ".join(p for p in ("error: Error | null", extra) if p)

@@ -21,10 +21,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from app.domain.findings import Finding, finding
 from app.domain.js_declarations import globals_declarations, type_name
-from app.domain.scripts import SCRIPT_KINDS
+from app.domain.platforms.auth0 import AUTH0
 from app.engine.completion import Completion, SignatureHelp
 from app.engine.js_tools import NODE_BUILTINS, store_dir, store_modules, tsc_path, types_dir
 from app.engine.lsp import LspClient, LspError
@@ -72,7 +72,7 @@ class TypeScriptService:
     # -- configuration --------------------------------------------------------------------------
     def configure(self, kind_key: str | None, config_keys: Iterable[str] = (), context: bool = False) -> None:
         with self._lock:
-            kind = kind_key if kind_key in SCRIPT_KINDS else "login"
+            kind = kind_key if kind_key in AUTH0.kinds else "login"
             keys = tuple(config_keys)
             changed = (keys, context) != (self._config, self._context)
             self._kind, self._config, self._context = kind, keys, context
@@ -103,7 +103,7 @@ class TypeScriptService:
     def _write_workspace(self) -> None:
         scripts = self.workspace / "scripts"
         scripts.mkdir(parents=True, exist_ok=True)
-        for key in SCRIPT_KINDS:
+        for key in AUTH0.kinds:
             file = scripts / f"{key}.js"
             if not file.exists():
                 file.write_text("", encoding="utf-8")
@@ -123,7 +123,7 @@ class TypeScriptService:
             "allowJs": True, "checkJs": True, "strict": False, "noImplicitAny": False, "noEmit": True,
             "target": "es2022", "lib": ["es2022"], "module": "commonjs", "moduleResolution": "bundler",
             "types": ["node"], "typeRoots": [str(types)], "paths": paths, "skipLibCheck": True},
-            "files": ["globals.d.ts", *(f"scripts/{k}.js" for k in SCRIPT_KINDS)]}
+            "files": ["globals.d.ts", *(f"scripts/{k}.js" for k in AUTH0.kinds)]}
 
     # -- documents ------------------------------------------------------------------------------
     def _update(self, path: Path, text: str) -> str:
@@ -151,7 +151,7 @@ class TypeScriptService:
         for i, line in enumerate(lines):
             m = _ENTRY.match(line)
             if m:
-                prefix = f"/** @type {{{type_name(SCRIPT_KINDS[self._kind])}}} */ "
+                prefix = f"/** @type {{{type_name(AUTH0.kinds[self._kind])}}} */ "
                 lines[i] = m.group("indent") + prefix + line[len(m.group("indent")):]
                 entry, shift = i, len(prefix)
                 break
@@ -236,8 +236,22 @@ class TypeScriptService:
                                      doc=(doc.get("value", "") if isinstance(doc, dict) else doc or "")))
         return out
 
-    def diagnostics(self, source: str) -> list[JsDiagnostic]:
-        """Undefined names and mistyped members in `source` (the editor shows them with the lint)."""
+    def diagnostics(self, source: str, kind_key: str | None = None,
+                    config_keys: Iterable[str] | None = None) -> list[JsDiagnostic]:
+        """Undefined names and mistyped members in `source` (the editor shows them with the lint).
+        With `kind_key`/`config_keys`, for that script and configuration; the completion settings
+        are restored afterwards, so lint on another thread never changes what completion sees."""
+        with self._lock:
+            saved = (self._kind, self._config, self._context)
+            if kind_key is not None or config_keys is not None:
+                self.configure(kind_key or self._kind, self._config if config_keys is None else config_keys,
+                               self._context)
+            try:
+                return self._diagnostics(source)
+            finally:
+                self.configure(*saved)
+
+    def _diagnostics(self, source: str) -> list[JsDiagnostic]:
         with self._lock:
             client = self._start()
             uri, entry, shift = self._script(source)
@@ -304,14 +318,25 @@ def _code_points(text: str, utf16: int) -> int:
     return n
 
 
-def available() -> bool:
-    return tsc_path() is not None
+_shared: TypeScriptService | None = None
+_shared_lock = threading.Lock()
 
 
-def service_for(language: str) -> Any:
-    """The completion service of a language (jedi for Python, TypeScript's server for JavaScript)."""
-    if language == "javascript":
-        return TypeScriptService()
-    from app.engine.completion import CompletionService
+def shared_service() -> TypeScriptService:
+    """The application's one TypeScript server: the editor's completion and live lint share it."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = TypeScriptService()
+        return _shared
 
-    return CompletionService()
+
+def language_service_findings(key: str, source: str, config_keys: Iterable[str]) -> list[Finding]:
+    """The language service's diagnostics of a script as lint findings (none when it is not installed)."""
+    if tsc_path() is None:
+        return []
+    try:
+        found = shared_service().diagnostics(source, key, config_keys)
+    except (LspError, TypeScriptUnavailable):
+        return []  # the service is down: the static lint still stands; the next keystroke tries again
+    return [finding(d.code, d.message, key, d.line) for d in found]

@@ -20,8 +20,14 @@ LINT_DELAY_MS = 300
 
 def lint_text(project: Project, key: str, source: str) -> list[Finding]:
     """Static findings of one script's text in the project's language (the lint module loads on the
-    worker, off the start-up path)."""
-    return list(project.language.lint(key, source, mode=project.mode, context=project.context_object))
+    worker, off the start-up path), with the language service's for JavaScript: undefined names,
+    mistyped members, configuration keys the project lacks."""
+    findings = list(project.language.lint(key, source, mode=project.mode, context=project.context_object))
+    if project.language.completion == "typescript":
+        from app.engine.js_completion import language_service_findings
+
+        findings += language_service_findings(key, source, list(project.configuration))
+    return findings
 
 
 class ScriptDocument(QObject):

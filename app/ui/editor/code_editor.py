@@ -264,8 +264,8 @@ class CodeEditor(QPlainTextEdit):
             self.set_language(language)
 
     def set_language(self, language: Language) -> None:
-        """Colour, comment, indent and quick-fix as `language` does. Completion is jedi's, so an
-        editor of another language gets none (its provider plugs in here)."""
+        """Colour, comment, indent, complete and quick-fix as `language` does (completion from the
+        language's provider: jedi for Python, TypeScript's language server for JavaScript)."""
         if language is self.language:
             return
         from app.ui.lexer_cache import cached_lexer
@@ -274,8 +274,11 @@ class CodeEditor(QPlainTextEdit):
         self._mode = language.editor
         self._dedent_after = _dedent_pattern(self._mode.dedent_keywords)
         self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * len(self._mode.indent_unit))
-        if language.completion != PYTHON.completion:
-            self._completion_enabled = False
+        if language.completion == "typescript":
+            from app.engine.js_tools import tsc_path
+
+            if tsc_path() is None:  # not installed (`make` installs it): no completion rather than errors
+                self._completion_enabled = False
         self.highlighter.set_lexer(cached_lexer(language.lexer_class()), self.firstVisibleBlock().blockNumber())
 
     def apply_source_edit(self, new_text: str) -> None:

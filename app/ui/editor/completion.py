@@ -64,11 +64,12 @@ class CompletionEngine(QObject):
 
     reply = Signal(object)  # CompletionReply
     warmed_up = Signal()  # the background warm-up finished (emitted on the GUI thread)
-    _shared: CompletionEngine | None = None
+    _shared: dict[str, CompletionEngine] = {}
 
-    def __init__(self, service: CompletionService | None = None):
+    def __init__(self, service: CompletionService | None = None, provider: str = "jedi"):
         super().__init__()
         self._service = service
+        self.provider = provider  # the Language's completion provider: "jedi" | "typescript"
         self._queue: queue.PriorityQueue[tuple[int, int, CompletionRequest | None]] = queue.PriorityQueue()
         self._order = itertools.count()
         self._latest: dict[tuple[int, str], int] = {}
@@ -79,15 +80,16 @@ class CompletionEngine(QObject):
         self.warmed = threading.Event()
 
     @classmethod
-    def shared(cls) -> CompletionEngine:
-        if cls._shared is None:
-            cls._shared = cls()
-        return cls._shared
+    def shared(cls, provider: str = "jedi") -> CompletionEngine:
+        """The application's engine of one completion provider (a worker thread each)."""
+        if provider not in cls._shared:
+            cls._shared[provider] = cls(provider=provider)
+        return cls._shared[provider]
 
     def submit(self, request: CompletionRequest) -> None:
         self._latest[(request.owner, request.op)] = request.seq
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="jedi-completion", daemon=True)
+            self._thread = threading.Thread(target=self._run, name=f"{self.provider}-completion", daemon=True)
             self._thread.start()
             atexit.register(self.stop)  # let a running jedi call finish before the interpreter goes
         priority = 1 if request.op == "warm_up" else 0  # the user's requests jump the warm-up queue
@@ -100,8 +102,9 @@ class CompletionEngine(QObject):
             from app.engine.completion import WARM_UP_SNIPPETS
 
             self._warm_requested = True
-            self._warm_left = len(WARM_UP_SNIPPETS)
-            for snippet in WARM_UP_SNIPPETS:
+            snippets = WARM_UP_SNIPPETS if self.provider == "jedi" else ("configuration.",)
+            self._warm_left = len(snippets)
+            for snippet in snippets:
                 self.submit(CompletionRequest("warm_up", snippets=(snippet,)))
 
     def stop(self) -> None:
@@ -133,7 +136,11 @@ class CompletionEngine(QObject):
 
     def _make_service(self):
         """jedi in a child process (its heap and GC pauses stay out of the GUI process); in this
-        thread if the child cannot run."""
+        thread if the child cannot run. TypeScript's server is a process of its own already."""
+        if self.provider == "typescript":
+            from app.engine.js_completion import shared_service
+
+            return shared_service()
         from app.engine.completion_server import CompletionChildError, CompletionClient
 
         client = CompletionClient()
@@ -311,7 +318,7 @@ class CompletionController(QObject):
     def __init__(self, editor, engine: CompletionEngine | None = None):
         super().__init__(editor)
         self.editor = editor
-        self.engine = engine or CompletionEngine.shared()
+        self.engine = engine or CompletionEngine.shared(editor.language.completion)
         self.engine.reply.connect(self._on_reply)
         self.popup = CompletionPopup(editor)
         self.tip = SignatureTip(editor)

@@ -9,10 +9,14 @@ from app.ui.editor.completion import CompletionEngine
 @pytest.fixture(scope="session")
 def completion_engine(tmp_path_factory):
     engine = CompletionEngine(CompletionService(tmp_path_factory.mktemp("jedi")))
-    previous, CompletionEngine._shared = CompletionEngine._shared, engine
+    previous = CompletionEngine._shared.get("jedi")
+    CompletionEngine._shared["jedi"] = engine
     yield engine
     engine.stop()
-    CompletionEngine._shared = previous
+    if previous is None:
+        CompletionEngine._shared.pop("jedi", None)
+    else:
+        CompletionEngine._shared["jedi"] = previous
 
 
 @pytest.fixture
