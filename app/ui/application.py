@@ -123,11 +123,15 @@ def main(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    from app.ui import theme
+
+    theme.apply(ask_os=False)  # the saved choice; "system" asks the OS right after the first paint
     window = open_window(argv)
     if isinstance(window, int):
         gc.enable()
         return window
     window.first_painted.connect(gc.enable)
+    window.first_painted.connect(theme.follow_os)
     QTimer.singleShot(5000, gc.enable)  # a window that never paints (started minimised) still collects
     probing = any(os.environ.get(v) for v in ("CUSTOMDB_EXIT_AFTER_PAINT", "CUSTOMDB_SCREENSHOT",
                                               "CUSTOMDB_REPORT_RSS"))

@@ -536,6 +536,8 @@ def install_debugger(window: MainWindow) -> DebugController:
         toolbar.debug_state_changed(window, state)
         if debugging and last_state[0] == "idle":  # a session starts: its panels come to the front
             window_layout.show_debug_panels(window)
+        elif not debugging and last_state[0] != "idle" and "Run" in window.docks:
+            window.docks["Run"].raise_()  # it ended: its result is in the Run panel
         last_state[0] = state
 
     controller.state_changed.connect(state_changed)

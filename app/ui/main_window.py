@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.findings import Finding
 from app.domain.project import Project, ProjectError, load_project
-from app.ui import recovery, toolbar, view_menu, window_layout
+from app.ui import recovery, theme, toolbar, view_menu, window_layout
 from app.ui.documents import ScriptDocument
 from app.ui.panels.findings_panel import FindingsPanel
 from app.ui.panels.output_panel import OutputPanel
@@ -44,14 +44,14 @@ if TYPE_CHECKING:
     from app.ui.panels.run_panel import RunPanel
 
 MAX_RECENT = 8
-BANNER_STYLE = "background:#fff3cd; color:#664d03; border-bottom:1px solid #ffecb5; padding:6px;"
+BANNER_STYLE = "background:{banner_bg}; color:{banner_fg}; border-bottom:1px solid {banner_border}; padding:6px;"
 
 
 def _keychain_problem() -> str | None:
     from app.engine.secrets import keychain_problem
 
     return keychain_problem()
-LOUD = "color: white; background: #c62828; font-weight: bold; padding: 0 6px;"
+LOUD = "color:{badge_text}; background:{badge_error}; font-weight: bold; padding: 0 6px;"
 
 
 def add_recent(folder: Path) -> None:
@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.keychain_banner = QLabel()
         self.keychain_banner.setObjectName("keychainBanner")
         self.keychain_banner.setWordWrap(True)
-        self.keychain_banner.setStyleSheet(BANNER_STYLE)
+        theme.styled(self.keychain_banner, BANNER_STYLE)
         self.keychain_banner.hide()
         central = QWidget()
         central_layout = QVBoxLayout(central)
@@ -587,7 +587,7 @@ class MainWindow(QMainWindow):
         if hasattr(self, "commit_action") and self.commit_action.isChecked() != on:
             self.commit_action.setChecked(on)
         self.writes_label.setText("WRITES COMMITTED" if on else "dry run")
-        self.writes_label.setStyleSheet(LOUD if on else "")
+        theme.styled(self.writes_label, LOUD if on else "")
         self.writes_label.setToolTip("Runs commit their writes to the legacy database" if on
                                      else "Every run is rolled back")
 

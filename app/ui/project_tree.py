@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 from app.domain.findings import Finding, Severity
 from app.domain.project import Project
 from app.domain.scripts import ScriptKind
-from app.ui.first_paint import solid_brush
+from app.ui import theme
 
 
 def script_status(kind: ScriptKind, project: Project) -> str:
@@ -37,7 +37,7 @@ class ProjectTree(QTreeWidget):
             item.setToolTip(0, f"scripts/{project.script_file_name(kind.key)} — {kind.runs_when}")
             if status == "not used" or missing:
                 for col in range(3):
-                    item.setForeground(col, solid_brush("#9e9e9e"))
+                    theme.tint(item, col, foreground="muted")
             if status == "required":
                 font = item.font(1)
                 font.setBold(True)
@@ -68,7 +68,7 @@ class ProjectTree(QTreeWidget):
         item.setText(2, str(len(findings)))
         item.setToolTip(2, f"{len(findings)} findings, {errors} errors")
         if findings:
-            item.setForeground(2, solid_brush("#c62828" if errors else "#b7791f"))
+            theme.tint(item, 2, foreground="error" if errors else "warning")
         font = QFont(item.font(0))
         font.setBold(bool(errors))
         item.setFont(2, font)

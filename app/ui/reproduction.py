@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine import trust
-from app.ui import deploy_actions
+from app.ui import deploy_actions, theme
 from app.ui.panels.reproduce_panel import ReproducePanel
 from app.ui.panels.trace_panel import TracePanel
 from app.ui.workers import run_in_background
@@ -34,7 +34,8 @@ from app.ui.workers import run_in_background
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-BANNER_STYLE = "QFrame#restricted_banner { background: #fff3e0; border-bottom: 2px solid #ef6c00; }"
+BANNER_STYLE = ("QFrame#restricted_banner {{ background:{banner_bg}; border-bottom: 2px solid {banner_border}; }}"
+                "QFrame#restricted_banner QLabel {{ color:{banner_fg}; }}")  # app/ui/theme.py
 
 
 class RestrictedBanner(QFrame):
@@ -46,7 +47,7 @@ class RestrictedBanner(QFrame):
         super().__init__(parent)
         self.project = project
         self.setObjectName("restricted_banner")
-        self.setStyleSheet(BANNER_STYLE)
+        theme.styled(self, BANNER_STYLE)
         self.label = QLabel("<b>Restricted mode.</b> This project came from a reproduction bundle and holds "
                             "someone else's code: read its scripts first. Running, debugging, simulating "
                             "and rehearsing are off until you trust it.")

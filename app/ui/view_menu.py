@@ -1,4 +1,5 @@
-"""The View menu: every panel (the debugger's too), Reset layout, and the editor's zoom.
+"""The View menu: every panel (the debugger's too), Reset layout, Theme (System / Light / Dark,
+app/ui/theme.py) and the editor's zoom.
 
 Zoom (Ctrl+= / Ctrl+- / Ctrl+0) is one level for every editor of the window, remembered across
 starts; a newly opened editor starts at it.
@@ -6,11 +7,13 @@ starts; a newly opened editor starts at it.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction, QActionGroup
 
-from app.ui import window_layout
+from app.ui import theme, window_layout
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QPlainTextEdit
@@ -28,6 +31,7 @@ def build(window: MainWindow) -> None:
     window.panels_section = menu.addSeparator()  # the panels go above it
     window.reset_layout_action = window._action(menu, "&Reset layout", lambda: window_layout.reset(window))
     menu.addSeparator()
+    _theme_menu(window, menu.addMenu("&Theme"))
     window.zoom_in_action = window._action(menu, "Zoom &in", lambda: set_zoom(window, zoom(window) + 1),
                                            ["Ctrl+=", "Ctrl++"])
     window.zoom_out_action = window._action(menu, "Zoom &out", lambda: set_zoom(window, zoom(window) - 1),
@@ -36,6 +40,33 @@ def build(window: MainWindow) -> None:
     menu.addSeparator()
     window._action(menu, "Reload &schema", window.schema_panel.reload)
     fill(window)
+
+
+def _theme_menu(window: MainWindow, menu) -> None:
+    """System (follow the OS), Light, Dark: one checked, the choice remembered."""
+    group = QActionGroup(window)
+    window.theme_actions = {}
+    for choice, text in (("system", "&System (follow the OS)"), ("light", "&Light"), ("dark", "&Dark")):
+        action = QAction(text, window)
+        action.setCheckable(True)
+        action.setChecked(choice == theme.preference())
+        action.triggered.connect(lambda _=False, c=choice: theme.apply(c, remember=True))
+        group.addAction(action)
+        menu.addAction(action)
+        window.theme_actions[choice] = action
+
+    def sync(_palette: object) -> None:  # another window may have switched it
+        chosen = window.theme_actions.get(theme.preference())
+        if chosen is not None and not chosen.isChecked():
+            chosen.setChecked(True)
+
+    theme.notifier().changed.connect(sync)
+    window.destroyed.connect(lambda *_: _disconnect(sync))
+
+
+def _disconnect(slot) -> None:
+    with contextlib.suppress(RuntimeError, TypeError):  # already gone with the app
+        theme.notifier().changed.disconnect(slot)
 
 
 def fill(window: MainWindow) -> None:

@@ -10,7 +10,10 @@ from PySide6.QtCore import Qt
 
 from app.engine.sample import generate_legacy_db
 from app.engine.scaffold import create_project
-from app.ui.panels.flow_panel import ACTIVE, FAILED, IDLE, LIT, FlowPanel, open_rehearsal
+from app.ui import theme
+from app.ui.panels.flow_panel import FlowPanel, open_rehearsal
+
+ACTIVE, FAILED, IDLE, LIT = (theme.current().color(f"node_{n}") for n in ("active", "failed", "idle", "lit"))
 
 ALICE = {"email": "alice@example.com", "password": "wonderland-42"}
 

@@ -9,9 +9,12 @@ import pytest
 
 from app.domain.project import load_project
 from app.engine import trust
+from app.ui import theme
 from app.ui.dialogs.bundle import ExportBundleDialog
 from app.ui.main_window import MainWindow
-from app.ui.panels.reproduce_panel import MATCHED_BG, ReproducePanel
+from app.ui.panels.reproduce_panel import ReproducePanel
+
+MATCHED_BG = theme.current().color("matched_bg")
 
 FAILING_GET_USER = '''\
 def helper(row):

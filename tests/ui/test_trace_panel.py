@@ -8,7 +8,11 @@ import json
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 
-from app.ui.panels.trace_panel import ANONYMOUS_BG, FRAME_ROLE, LIBRARY_FG
+from app.ui import theme
+from app.ui.panels.trace_panel import FRAME_ROLE
+
+LIBRARY_FG = theme.current().color("muted")
+ANONYMOUS_BG = theme.current().color("anonymous_bg")
 
 PYTHON_TRACE = '''Traceback (most recent call last):
   File "/srv/customer/scripts/get_user.py", line 2, in fetch

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.run_inputs import parse_input_object
+from app.ui import theme
 
 
 class ExportBundleDialog(QDialog):
@@ -46,7 +47,7 @@ class ExportBundleDialog(QDialog):
         out_row.addWidget(self.out, 1)
         out_row.addWidget(browse)
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: #c62828;")
+        theme.styled(self.problem, "color:{error};")
         form = QFormLayout(self)
         form.addRow("Failing script", self.script)
         form.addRow("Input (JSON)", self.input)

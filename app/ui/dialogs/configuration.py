@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.project import ConfigEntry, Project, ProjectError
+from app.ui import theme
 from app.ui.dialogs.secrets_prompt import store_secret
 
 SECRET_PLACEHOLDER = "••••  (stored; type to replace)"  # noqa: S105 - the placeholder shown for a stored secret, not a secret
-BANNER_STYLE = "background:#fff3cd; color:#664d03; border:1px solid #ffecb5; padding:6px;"
+BANNER_STYLE = "background:{banner_bg}; color:{banner_fg}; border:1px solid {banner_border}; padding:6px;"
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -50,7 +51,7 @@ class ConfigurationDialog(QDialog):
         self.resize(640, 420)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(BANNER_STYLE)
+        theme.styled(self.banner, BANNER_STYLE)
         text = keychain_banner_text()
         self.banner.setText(text or "")
         self.banner.setVisible(bool(text))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.project import Project, ProjectError
+from app.ui import theme
 from app.ui.dialogs.secrets_prompt import store_secret
 from app.ui.workers import run_in_background
 
@@ -201,7 +202,7 @@ class ConnectionDialog(QDialog):
         self.testing = True
         self.test_button.setEnabled(False)
         self.result.setText("Connecting…")
-        self.result.setStyleSheet("")
+        theme.styled(self.result, "")
         run_in_background(lambda: test_connection(url), self._tested,
                           lambda message: self._tested_error(message))
 
@@ -218,7 +219,7 @@ class ConnectionDialog(QDialog):
 
     def _show_report_text(self, ok: bool, text: str) -> None:
         self.result.setText(text)
-        self.result.setStyleSheet("color:#2e7d32;" if ok else "color:#c62828;")
+        theme.styled(self.result, "color:{ok};" if ok else "color:{error};")
 
     def save(self) -> None:
         from app.engine.database import DATABASE_PASSWORD

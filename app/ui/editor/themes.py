@@ -6,6 +6,9 @@ palette's window lightness when the platform reports no scheme (offscreen, older
 returns a `Qt.ColorScheme`, and PySide6 builds the whole `Qt` namespace (~10 ms) on its first use;
 the editor asks the OS right after its first paint (the two differ only where Qt's style ignores the
 OS scheme, e.g. "windowsvista" in dark mode).
+
+When the app has a theme of its own (app/ui/theme.py sets `APP_THEME`), "the system" an editor
+follows is that theme: View → Theme decides, and it follows the OS itself when set to System.
 """
 
 from __future__ import annotations
@@ -48,9 +51,9 @@ LIGHT = Theme(
 )
 DARK = Theme(
     name="dark", pygments_style="one-dark",
-    background="#282c34", foreground="#abb2bf", current_line="#2f343e", selection="#3e4f6a",
+    background="#282c34", foreground="#abb2bf", current_line="#2f343e", selection="#2f3d55",
     gutter_background="#21252b", gutter_foreground="#5c6370", gutter_current="#d7dae0",
-    bracket_match="#3b5e45", bracket_mismatch="#6e2b2b", find_match="#5c5020", debug_line="#4b4622",
+    bracket_match="#2b4532", bracket_mismatch="#6e2b2b", find_match="#4f4416", debug_line="#44401c",
     error="#f47067", warning="#d29922", info="#61afef", breakpoint="#e5534b",
 )
 THEMES: dict[str, Theme] = {"light": LIGHT, "dark": DARK}
@@ -64,7 +67,15 @@ def theme(name: str) -> Theme:
         raise ValueError(f"unknown theme {name!r}; expected one of {', '.join(THEMES)}") from None
 
 
+APP_THEME: str | None = None  # "light" | "dark" once the app's theme is applied
+
+
 def system_theme_name() -> str:
+    """"dark" or "light": the app's theme when it has one, else as the OS currently prefers."""
+    return APP_THEME or os_theme_name()
+
+
+def os_theme_name() -> str:
     """"dark" or "light", as the OS currently prefers."""
     app = QGuiApplication.instance()
     if app is None:
@@ -77,11 +88,14 @@ def system_theme_name() -> str:
         return "dark"
     if scheme == Qt.ColorScheme.Light:
         return "light"
-    return palette_theme_name()
+    return palette_theme_name()  # no scheme reported (offscreen, older desktops): the palette says
 
 
 def palette_theme_name() -> str:
-    """"dark" or "light", as the application palette's window colour is."""
+    """"dark" or "light": the app's theme when it has one, else as the application palette's
+    window colour is."""
+    if APP_THEME:
+        return APP_THEME
     if QGuiApplication.instance() is None:
         return "light"
     window = QGuiApplication.palette().color(QPalette.ColorRole.Window)

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui import theme
+
 if TYPE_CHECKING:
     from app.ui.debug_controller import DebugController
 
@@ -62,7 +64,7 @@ class CallStackPanel(QListWidget):
 
     def _folded(self, count: int) -> None:
         item = QListWidgetItem(f"({count} library frame{'s' if count > 1 else ''})")
-        item.setForeground(Qt.GlobalColor.gray)
+        theme.tint(item, foreground="muted")
         item.setFlags(Qt.ItemFlag.NoItemFlags)
         self.addItem(item)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.domain.findings import Finding, Severity
 from app.domain.platforms import AUTH0
+from app.ui import theme
 
-_COLOURS = {Severity.ERROR: "#d32f2f", Severity.WARNING: "#b7791f", Severity.INFO: "#1e88e5"}
+_COLOURS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}  # app/ui/theme.py
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
@@ -53,7 +53,7 @@ class FindingsPanel(QWidget):
         self.tree.clear()
         for f in rows:
             item = QTreeWidgetItem([str(f.severity), f.script or "", str(f.line or ""), f.code, f.message])
-            item.setForeground(0, QBrush(QColor(_COLOURS.get(f.severity, "#000"))))
+            theme.tint(item, 0, foreground=_COLOURS.get(f.severity, "text"))
             item.setToolTip(4, f.message)
             item.setData(0, Qt.ItemDataRole.UserRole, (f.script or "", f.line or 0))
             self.tree.addTopLevelItem(item)

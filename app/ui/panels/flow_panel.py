@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.flows import flow, flow_names
+from app.ui import theme
 from app.ui.workers import run_in_background, run_in_thread
 
 if TYPE_CHECKING:
@@ -52,10 +53,6 @@ NODES = {
     "legacy": ("Legacy database", 3, 2),
 }
 EDGES = (("application", "platform"), ("platform", "managed_store"), ("platform", "script"), ("script", "legacy"))
-IDLE = QColor("#eceff1")
-LIT = QColor("#ffd54f")
-ACTIVE = QColor("#ff9800")
-FAILED = QColor("#e57373")
 OK_OUTCOMES = {"ok", "not_found", "rejected", "no_password"}
 STEP_MS = 350
 INPUT_FIELDS = ("email", "password", "new_password", "new_email", "user")
@@ -97,21 +94,24 @@ class FlowDiagram(QWidget):
         return QRectF(x, y, bw, bh)
 
     def node_color(self, key: str) -> QColor:
+        """The box colour of a node, from the theme's palette (app/ui/theme.py)."""
+        colours = theme.current()
         if key in self.failed:
-            return FAILED
+            return colours.color("node_failed")
         if key == self.active:
-            return ACTIVE
-        return LIT if key in self.lit else IDLE
+            return colours.color("node_active")
+        return colours.color("node_lit" if key in self.lit else "node_idle")
 
     def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor("white"))
+        colours = theme.current()
+        p.fillRect(self.rect(), colours.color("canvas_bg"))
         for a, b in EDGES:
             if "managed_store" in (a, b) and not self.show_managed_store:
                 continue
             lit = (a, b) in self.lit_edges
-            p.setPen(QPen(QColor("#ef6c00") if lit else QColor("#90a4ae"), 3 if lit else 1.5))
+            p.setPen(QPen(colours.color("edge_lit" if lit else "edge"), 3 if lit else 1.5))
             ra, rb = self.node_rect(a), self.node_rect(b)
             start = QPointF(ra.right(), ra.center().y())
             end = QPointF(rb.left(), rb.center().y())
@@ -130,9 +130,10 @@ class FlowDiagram(QWidget):
             if key == "managed_store" and not self.show_managed_store:
                 continue
             rect = self.node_rect(key)
-            p.setPen(QPen(QColor("#37474f"), 1.5))
+            p.setPen(QPen(colours.color("node_border"), 1.5))
             p.setBrush(self.node_color(key))
             p.drawRoundedRect(rect, 8, 8)
+            p.setPen(QPen(colours.color("node_text"), 1))
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, label)
         p.end()
 

@@ -5,7 +5,6 @@ matched rows (same script and line) in green, and a verdict. It draws app.engine
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -16,9 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-MATCHED_BG = QColor("#c8e6c9")
-VERDICTS = {True: ("Reproduced", "#2e7d32"), False: ("Not reproduced", "#c62828"),
-            None: ("No customer trace to compare with", "#6d4c41")}
+from app.ui import theme
+
+VERDICTS = {True: ("Reproduced", "ok"), False: ("Not reproduced", "error"),  # colours: app/ui/theme.py
+            None: ("No customer trace to compare with", "warning")}
 
 
 def frame_text(frame: dict | None) -> str:
@@ -63,12 +63,12 @@ class ReproducePanel(QWidget):
         self.button.setEnabled(not busy)
         if busy:
             self.verdict.setText("Reproducing…")
-            self.verdict.setStyleSheet("")
+            theme.styled(self.verdict, "")
 
     def show_error(self, message: str) -> None:
         self.set_busy(False)
         self.verdict.setText(message)
-        self.verdict.setStyleSheet("color: #c62828;")
+        theme.styled(self.verdict, "color:{error};")
 
     def show_comparison(self, comparison: dict) -> None:
         self.set_busy(False)
@@ -76,7 +76,7 @@ class ReproducePanel(QWidget):
         text, colour = VERDICTS[comparison["reproduced"]]
         self.verdict.setText(f"{comparison['script']}: {text} — {comparison['matched_frames']} frame(s) matched "
                              "by script and line")
-        self.verdict.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        theme.styled(self.verdict, f"color:{{{colour}}}; font-weight: bold;")
         customer, local = comparison.get("customer"), comparison["local"]
         self.customer_error.setText(f"Customer: {customer['type']}: {customer['message']}" if customer
                                     else "Customer: (no trace)")
@@ -90,9 +90,9 @@ class ReproducePanel(QWidget):
             for col, text in ((0, left), (1, right)):
                 item = QTableWidgetItem(text)
                 if row["matched"]:
-                    item.setBackground(QBrush(MATCHED_BG))
+                    theme.tint(item, background="matched_bg")
                 self.table.setItem(i, col, item)
 
     def matched_rows(self) -> list[int]:
         return [i for i in range(self.table.rowCount())
-                if self.table.item(i, 0) is not None and self.table.item(i, 0).background().color() == MATCHED_BG]
+                if self.table.item(i, 0) is not None and theme.tinted(self.table.item(i, 0))[0] == "matched_bg"]

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app.domain.findings import Finding
 from app.domain.outcome import describe_log_event
 from app.domain.project import Project
+from app.ui import theme
 from app.ui.cases import list_cases, save_case
 from app.ui.panels.json_tree import JsonTree
 from app.ui.panels.run_form import InputError, RunForm
@@ -42,11 +43,13 @@ _NO_OUTCOMES = {"not_found", "refused", "wrong_credentials", "wrong_password", "
 
 
 def badge_style(outcome: str) -> str:
-    colour = "#2e7d32" if outcome in _OK_OUTCOMES else ("#b7791f" if outcome in _NO_OUTCOMES else "#c62828")
-    return f"background:{colour}; color:white; border-radius:4px; padding:2px 8px; font-weight:bold;"
+    """The outcome badge's style-sheet template (palette names: app/ui/theme.py)."""
+    colour = "badge_ok" if outcome in _OK_OUTCOMES else ("badge_warn" if outcome in _NO_OUTCOMES else "badge_error")
+    return f"background:{{{colour}}}; color:{{badge_text}}; border-radius:4px; padding:2px 8px; font-weight:bold;"
 
 
-COMMIT_ON_STYLE = "QCheckBox { color: white; background: #c62828; font-weight: bold; padding: 2px 6px; }"
+BUSY_STYLE = "background:{badge_idle}; color:{badge_text}; border-radius:4px; padding:2px 8px;"
+COMMIT_ON_STYLE = "QCheckBox {{ color:{badge_text}; background:{badge_error}; font-weight: bold; padding: 2px 6px; }}"
 
 
 class RunPanel(QWidget):
@@ -105,9 +108,10 @@ class RunPanel(QWidget):
         self.badge.setObjectName("outcomeBadge")
         self.meta_label = QLabel()
         self.meta_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta_label.setWordWrap(True)  # a long log event wraps instead of widening the dock
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color:#c62828;")
+        theme.styled(self.error_label, "color:{error};")
         self.result_tree = JsonTree()
         self.result_findings = QListWidget()
         self.result_findings.setMaximumHeight(80)
@@ -132,20 +136,26 @@ class RunPanel(QWidget):
         cases = QHBoxLayout()
         cases.addWidget(QLabel("Case"))
         cases.addWidget(self.case_box, 1)
-        cases.addWidget(self.save_case_button)
-        cases.addWidget(self.run_cases_button)
+        case_buttons = QHBoxLayout()  # a row of their own: the panel fits a ~340 px column
+        case_buttons.addStretch(1)
+        case_buttons.addWidget(self.save_case_button)
+        case_buttons.addWidget(self.run_cases_button)
         buttons = QHBoxLayout()
         for w in (self.run_button, self.stop_button, self.recycle_button):
             buttons.addWidget(w)
         buttons.addStretch(1)
-        buttons.addWidget(self.commit_box)
+        state = QHBoxLayout()
+        state.addWidget(self.commit_box)
+        state.addStretch(1)
+        state.addWidget(self.state_label)
         input_box = QGroupBox("Input")
         input_layout = QVBoxLayout(input_box)
         input_layout.addLayout(top)
         input_layout.addLayout(cases)
+        input_layout.addLayout(case_buttons)
         input_layout.addWidget(self.forms)
         input_layout.addLayout(buttons)
-        input_layout.addWidget(self.state_label)
+        input_layout.addLayout(state)
 
         result_box = QGroupBox("Result")
         result_layout = QVBoxLayout(result_box)
@@ -243,7 +253,7 @@ class RunPanel(QWidget):
     # -- run ---------------------------------------------------------------------------------
     def set_commit(self, on: bool) -> None:
         self.controller.commit = on
-        self.commit_box.setStyleSheet(COMMIT_ON_STYLE if on else "")
+        theme.styled(self.commit_box, COMMIT_ON_STYLE if on else "")
         self.commit_box.setText("COMMIT WRITES — ON" if on else "Commit writes")
         if self.commit_box.isChecked() != on:
             self.commit_box.setChecked(on)
@@ -261,7 +271,7 @@ class RunPanel(QWidget):
             self.last_input = (self.script, values)
             self.error_label.clear()
             self.badge.setText("running…")
-            self.badge.setStyleSheet("background:#546e7a; color:white; border-radius:4px; padding:2px 8px;")
+            theme.styled(self.badge, BUSY_STYLE)
         return started
 
     def _state_changed(self, state: str) -> None:
@@ -276,7 +286,7 @@ class RunPanel(QWidget):
         self.last_result = result
         outcome = str(result.get("outcome", "?"))
         self.badge.setText(outcome)
-        self.badge.setStyleSheet(badge_style(outcome))
+        theme.styled(self.badge, badge_style(outcome))
         meta = []
         if result.get("duration_ms") is not None:
             meta.append(f"{float(result['duration_ms']):.0f} ms")
@@ -303,7 +313,7 @@ class RunPanel(QWidget):
     def _failed(self, message: str) -> None:
         self._pending_case = None
         self.badge.setText("not run")
-        self.badge.setStyleSheet(badge_style("error"))
+        theme.styled(self.badge, badge_style("error"))
         self.error_label.setText(message)
 
     def _case_finished(self, outcome: CaseOutcome) -> None:
@@ -312,12 +322,12 @@ class RunPanel(QWidget):
         if outcome.detail:
             text += f" — {outcome.detail}"
         item = QListWidgetItem(text)
-        item.setForeground(Qt.GlobalColor.darkGreen if outcome.passed else Qt.GlobalColor.red)
+        theme.tint(item, foreground="ok" if outcome.passed else "error")
         item.setToolTip(json.dumps(outcome.actual.get("result"), default=str))
         self.cases_list.addItem(item)
 
     def _cases_finished(self, outcomes: list[CaseOutcome]) -> None:
         passed = sum(o.passed for o in outcomes)
         self.badge.setText(f"{passed}/{len(outcomes)} cases pass")
-        self.badge.setStyleSheet(badge_style("ok" if passed == len(outcomes) else "error"))
+        theme.styled(self.badge, badge_style("ok" if passed == len(outcomes) else "error"))
         self.cases_shown.emit(outcomes)

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui import theme
+
 COLUMNS = ("Statement", "Params", "Duration", "Rows")
 
 
@@ -66,9 +68,12 @@ class SqlPanel(QWidget):
     def add(self, entry: dict) -> None:
         row = self.table.rowCount()
         self.table.insertRow(row)
+        failed = bool(entry.get("error"))
         for col, text in enumerate(sql_row(entry)):
             item = QTableWidgetItem(text)
             item.setToolTip(text)
+            if failed:  # a failed statement's row stands out, readable in both themes
+                theme.tint(item, background="error_row_bg", foreground=None)
             self.table.setItem(row, col, item)
 
     def rows(self) -> list[tuple[str, ...]]:

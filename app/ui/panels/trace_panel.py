@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDropEvent, QFont, QGuiApplication
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -32,11 +32,9 @@ from PySide6.QtWidgets import (
 
 from app.domain.traces import PYTHON, Frame, Trace, analyze, diagnose
 from app.domain.traces.mapping import assign_scripts, suggest
+from app.ui import theme
 from app.ui.panels.diagnoses_view import DiagnosesView
 
-ANONYMOUS_BG = QColor("#fff3c4")
-LIBRARY_FG = QColor("#8a8a8a")
-LINK_FG = QColor("#1565c0")
 FRAME_ROLE = Qt.ItemDataRole.UserRole  # (script key, line) of a project frame
 LOCALS_ROLE = Qt.ItemDataRole.UserRole + 1  # index into TracePanel.frame_locals (frames of a local run)
 LIBRARY_FRAME = -1  # LOCALS_ROLE of a local run's library frame: shown by name only
@@ -270,7 +268,7 @@ class TracePanel(QWidget):
             if frame.library:
                 if fold is None:
                     fold = QTreeWidgetItem(["library frames", ""])
-                    fold.setForeground(0, QBrush(LIBRARY_FG))
+                    theme.tint(fold, 0, foreground="muted")
                     top.addChild(fold)
                 fold.addChild(item)
                 fold.setText(0, f"{fold.childCount()} library frame(s)")
@@ -294,16 +292,16 @@ class TracePanel(QWidget):
                 self.frame_locals.append((f"{name} ({Path(frame.file or '?').name}:{frame.line})", frame.locals))
         if frame.library:
             for col in (0, 1):
-                item.setForeground(col, QBrush(LIBRARY_FG))
+                theme.tint(item, col, foreground="muted")
         if frame.anonymous:
-            for col in (0, 1):
-                item.setBackground(col, QBrush(ANONYMOUS_BG))
+            for col in (0, 1):  # a tint behind the theme's own text (app/ui/theme.py)
+                theme.tint(item, col, background="anonymous_bg")
         if self._is_project_frame(frame):
             item.setData(0, FRAME_ROLE, (frame.script, int(frame.line)))
             font = QFont(item.font(1))
             font.setUnderline(True)
             item.setFont(1, font)
-            item.setForeground(1, QBrush(LINK_FG))
+            theme.tint(item, 1, foreground="link")
             name = self.project.script_file_name(frame.script) if self.project is not None else f"{frame.script}.py"
             item.setToolTip(1, f"Open scripts/{name} at line {frame.line}")
         return item
@@ -350,7 +348,7 @@ class TracePanel(QWidget):
             seen.add(s.script)
             chip = QFrame()
             chip.setFrameShape(QFrame.Shape.StyledPanel)
-            chip.setStyleSheet("QFrame { border-radius: 8px; background: #e3f2fd; }")
+            theme.styled(chip, "QFrame {{ border-radius: 8px; background:{chip_bg}; }} QLabel {{ color:{text}; }}")
             row = QHBoxLayout(chip)
             row.setContentsMargins(6, 2, 6, 2)
             label = QLabel(f"Name this function `{s.recommended_name}`")
@@ -371,7 +369,7 @@ def _separator(text: str) -> QTreeWidgetItem:
     font = QFont(item.font(0))
     font.setItalic(True)
     item.setFont(0, font)
-    item.setForeground(0, QBrush(LIBRARY_FG))
+    theme.tint(item, 0, foreground="muted")
     return item
 
 
