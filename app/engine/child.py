@@ -25,6 +25,8 @@ from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from typing import Any
 
+from app.engine.winjob import create_job_for, terminate_job
+from app.runtime.processes import kill_tree
 from app.runtime.protocol import CHILD_FLAG, decode, encode
 
 _HAS_POLL = sys.platform != "win32" and hasattr(select, "poll")  # Windows pipes cannot be polled
@@ -78,6 +80,8 @@ class Child:
         self._stderr_thread: threading.Thread | None = None
         self._killed = False
         self._poller: Any = None
+        self._job: Any = None  # Windows: the job object holding the child and what it starts
+        self._group_killed = False
 
     # -- start -------------------------------------------------------------------------------------
     @classmethod
@@ -90,12 +94,15 @@ class Child:
         try:
             creation = getattr(subprocess, "CREATE_NO_WINDOW", 0)
             try:
+                # a session (and process group) of its own: what the script starts is ended with it
                 child.proc = subprocess.Popen(
                     child_command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                    env=child_environment() if env is None else env, close_fds=True, creationflags=creation)
+                    env=child_environment() if env is None else env, close_fds=True, creationflags=creation,
+                    start_new_session=os.name == "posix")
             except OSError as e:
                 raise ChildStartError(f"cannot start the runner child ({e.strerror or e})") from None
             child.pid = child.proc.pid
+            child._job = create_job_for(child.pid)
             child._stderr_thread = threading.Thread(target=child._read_stderr, daemon=True,
                                                     name=f"customdb-child-stderr-{child.pid}")
             child._stderr_thread.start()
@@ -186,12 +193,29 @@ class Child:
         return self.proc is not None and self.proc.poll() is None and not self._killed
 
     def kill(self) -> None:
-        """End the process now (safe from any thread, idempotent)."""
+        """End the process now, with every process it started (its descendants, frozen first so
+        none escapes meanwhile, and its process group; on Windows its job object). Safe from any
+        thread, idempotent."""
         self._killed = True
         proc = self.proc
-        if proc is not None and proc.poll() is None:
+        if proc is None:
+            return
+        if proc.poll() is None:
+            kill_tree(proc.pid)  # POSIX; its pid is not reaped yet, so it cannot name another process
             with contextlib.suppress(OSError):
                 proc.kill()
+        self._kill_group()
+        job, self._job = self._job, None
+        terminate_job(job)
+
+    def _kill_group(self) -> None:
+        """SIGKILL what is left in the child's process group (forks, subprocesses), also after the
+        child itself died: the group's id stays taken while a member lives."""
+        if os.name != "posix" or self.proc is None or self._group_killed:
+            return
+        self._group_killed = True
+        with contextlib.suppress(OSError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
 
     def close(self) -> None:
         """Kill the process and release the channel."""
@@ -205,8 +229,10 @@ class Child:
         self.wait_exit(2)
 
     def wait_exit(self, timeout: float) -> int | None:
+        """Wait for the child's end (it is dying or was killed): what it started goes with it."""
         if self.proc is None:
             return None
+        self._kill_group()
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 from app.runtime.capture import Capture, Channel, RunOutput, log_handler
+from app.runtime.processes import become_subreaper, end_children
 from app.runtime.protocol import decode
 
 MEMORY_LIMIT_ENV = "CUSTOMDB_CHILD_MEMORY_MB"
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:  # the flag itself is all we get
     crash_stream = os.fdopen(os.dup(2), "w", buffering=1)
     faulthandler.enable(crash_stream)
     _limit_memory()
+    become_subreaper()  # orphans of what a script starts stay ours, so they end with the run
     if hasattr(signal, "SIGINT"):  # Ctrl-C in a terminal is the parent's to handle: it ends us anyway
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -100,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:  # the flag itself is all we get
     gc.freeze()
     channel.send({"ev": "ready", "pid": os.getpid()})
     code = serve(conn, channel, runner)
+    end_children()
     crash_stream.flush()
     os._exit(code)  # never wait for threads a script left behind
 
@@ -110,12 +113,14 @@ def _exit_with_parent(fd: int) -> None:
             pass
     except OSError:
         pass
+    end_children()
     os._exit(0)
 
 
 def serve(conn: Any, channel: Channel, runner: Any) -> int:
     """Answer commands until the parent goes away or says exit."""
     while True:
+        end_children()  # what the last command's script started ends with it (a command started none: ~1 us)
         try:
             data = conn.recv_bytes()
         except (EOFError, OSError):
