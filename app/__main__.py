@@ -14,7 +14,16 @@ SMOKE_TEST_FLAG = "--smoke-test"  # app/smoke.py: checks an installed build end 
 COMPLETION_CHILD_FLAG = "--completion-child"  # app/engine/completion_server.py: jedi off the IDE process
 
 
+def _adopt_secrets() -> None:
+    """The program's own start: secret overrides leave the environment a script could read."""
+    from app.engine.secrets import adopt_environment_overrides
+
+    adopt_environment_overrides()
+
+
 def gui_main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        _adopt_secrets()
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == RUNNER_CHILD_FLAG:
         from app.runtime.host import main as child_main
@@ -43,6 +52,8 @@ def cli_verbs() -> set[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        _adopt_secrets()
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0].startswith("--") and argv[0] != "--help" and argv[0] != "--version":
         return gui_main(argv)  # internal flags (child processes, smoke test): skip the verb scan

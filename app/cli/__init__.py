@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # the program itself, not a test calling in: keep secrets out of our environment
+        from app.engine.secrets import adopt_environment_overrides
+
+        adopt_environment_overrides()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

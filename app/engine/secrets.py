@@ -122,11 +122,37 @@ _NO_BACKEND = ("no OS keychain is available on this machine, so secrets cannot b
                "session; they are never written to a file")
 
 
+def _not_a_keychain(backend: Any) -> str | None:
+    """Why `backend` is no OS keychain (a file backend such as keyrings.alt's PlaintextKeyring or
+    EncryptedKeyring, or a backend keyring itself ranks as not recommended), or None. A chainer
+    writes through its first backend, which is the one judged."""
+    chained = getattr(backend, "backends", None)
+    if isinstance(chained, list | tuple) and chained:
+        backend = chained[0]
+    cls = type(backend)
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    path = getattr(backend, "file_path", None)
+    try:
+        priority = float(getattr(backend, "priority", 1))
+    except (TypeError, ValueError):
+        priority = 1.0
+    if not (cls.__module__.startswith("keyrings.alt") or path or priority < 1):
+        return None
+    where = f"to the file {path}" if path else "outside the OS keychain"
+    return (f"the keyring backend {name} is not an OS keychain: it would write secrets {where}; "
+            "customdb refuses it, so secrets are asked for this session or read from CUSTOMDB_CONFIG_<KEY>; "
+            "to use the OS keychain, uninstall keyrings.alt or set PYTHON_KEYRING_BACKEND "
+            "(e.g. keyring.backends.SecretService.Keyring)")
+
+
 def keychain_problem() -> str | None:
     """Why the keychain cannot be used right now, or None when it can."""
     backend = keyring.get_keyring()
     if isinstance(backend, keyring.backends.fail.Keyring | keyring.backends.null.Keyring):
         return _NO_BACKEND
+    insecure = _not_a_keychain(backend)
+    if insecure:
+        return insecure
     if backend in _broken:
         return getattr(backend, "_customdb_problem", _NO_BACKEND)
     return None
@@ -216,12 +242,65 @@ def delete_secret(project: _HasId, key: str) -> bool:
     return True
 
 
+# -- environment overrides, kept out of the process environment ----------------------------------
+
+_adopted: dict[str, str] = {}  # the overrides this process was started with, moved out of os.environ
+
+
+def _is_override(name: str) -> bool:
+    return name.startswith(ENV_PREFIX) or name == DATABASE_PASSWORD_ENV
+
+
+def adopt_environment_overrides() -> None:
+    """Move the secret overrides (CUSTOMDB_CONFIG_<KEY>, CUSTOMDB_DATABASE_PASSWORD) out of this
+    process's environment into memory, once, at the start of the CLI or the IDE.
+
+    A script runs as the same user as its parent, so it could read the parent's
+    /proc/<ppid>/environ: that file shows the environment block the process was started with,
+    which `del os.environ[...]` does not change. On Linux the block's entries are overwritten in
+    place as well; elsewhere they leave the environment that later processes inherit."""
+    names = [n for n in os.environ if _is_override(n)]
+    if not names:
+        return
+    for name in names:
+        _adopted[name] = os.environ[name]
+    _scrub_start_environment(names)
+    for name in names:
+        del os.environ[name]
+
+
+def _scrub_start_environment(names: list[str]) -> None:
+    """Zero the `NAME=value` entries of the environment block /proc/self/environ shows (Linux)."""
+    if not os.path.exists("/proc/self/stat"):
+        return
+    try:
+        import ctypes
+
+        with open("/proc/self/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        start, end = int(fields[47]), int(fields[48])  # env_start, env_end: fields 50, 51 (the state is 3)
+        with open("/proc/self/environ", "rb") as f:
+            shown = f.read()
+        if not start or end <= start or ctypes.string_at(start, end - start) != shown[:end - start]:
+            return  # not the block we think it is: leave memory alone
+        prefixes = tuple(n.encode() + b"=" for n in names)
+        offset = 0
+        for entry in shown.split(b"\0"):
+            if entry.startswith(prefixes):
+                ctypes.memset(start + offset, 0, len(entry))
+            offset += len(entry) + 1
+    except (OSError, ValueError, IndexError):
+        pass
+
+
 def _lookup(project: _HasId, key: str, environ: Mapping[str, str] | None,
             session: SessionSecrets | None) -> tuple[str | None, str]:
     env = os.environ if environ is None else environ
     name = env_name(key)
     if name in env:
         return env[name], "environment"
+    if environ is None and name in _adopted:
+        return _adopted[name], "environment"
     value = (session or session_secrets).get(project, key)
     if value is not None:
         return value, "session"
