@@ -116,12 +116,36 @@ def project_secret_values(project: Project) -> dict[str, str]:
 
 
 def _refuse_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str]) -> None:
+    """A file holding a secret, in any of its escaped renderings (repr, JSON, bytes) or as a Python
+    string literal spelled with other escapes or quotes, is refused."""
+    from app.runtime.masking import renderings
+
+    forms = {key: renderings(value) for key, value in secrets.items() if len(value) >= 4}
     for name, data in files.items():
         text = data.decode("utf-8", errors="replace")
-        for key, value in secrets.items():
-            if len(value) >= 4 and value in text:
+        literals = _python_strings(text) if name.endswith(".py") else ()
+        for key, spelled in forms.items():
+            if any(form in text for form in spelled) or any(secrets[key] in lit for lit in literals):
                 raise BundleError(f"{name} holds the value of the secret {key!r}; read it from "
                                   f"configuration['{key}'] instead, then export again (nothing was written)")
+
+
+def _python_strings(source: str) -> list[str]:
+    """The value of every str and bytes literal in a Python source (empty when it does not parse)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                found.append(node.value)
+            elif isinstance(node.value, bytes):
+                found.append(node.value.decode("utf-8", "replace"))
+    return found
 
 
 def _emails_in(data: Any) -> set[str]:
