@@ -204,6 +204,8 @@ def load_project(root: Path | str) -> Project:
         m = re.search(r"\(at line (\d+), column \d+\)", str(e))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
         raise ProjectError(file, f"invalid TOML: {msg}", int(m.group(1)) if m else None) from None
+    except RecursionError:
+        raise ProjectError(file, "invalid TOML: tables or arrays nested too deeply") from None
     # Absolute, so every path derived from it (state copies, script files) means the same thing in
     # the runner child, which works in the project folder, as in the process that loaded it.
     return _validate(Path(os.path.abspath(root)), file, text, data)

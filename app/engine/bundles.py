@@ -402,6 +402,8 @@ def check_bundle(z: zipfile.ZipFile) -> dict[str, Any]:
             manifest = json.loads(f.read(1024 * 1024 + 1))
     except (json.JSONDecodeError, UnicodeDecodeError, zipfile.BadZipFile, OSError):
         raise BundleError(f"not a reproduction bundle ({MANIFEST} is not valid JSON)") from None
+    except RecursionError:
+        raise BundleError(f"not a reproduction bundle ({MANIFEST} is nested too deeply)") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BundleError(f"not a reproduction bundle ({MANIFEST} does not say format {FORMAT!r})")
     version = manifest.get("format_version")
@@ -413,7 +415,15 @@ def check_bundle(z: zipfile.ZipFile) -> dict[str, Any]:
     for name in sorted(names):
         if not _allowed(name):
             raise BundleError(f"entry {name!r} is not part of a reproduction bundle; refusing to unpack")
-    listed = {f.get("path"): f for f in manifest.get("files") or [] if isinstance(f, dict)}
+    files = manifest.get("files") or []
+    if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
+        raise BundleError(f"not a reproduction bundle ({MANIFEST}'s \"files\" must be a list of objects)")
+    for entry in files:
+        if not isinstance(entry.get("path"), str) or not isinstance(entry.get("sha256"), str | None) \
+                or not isinstance(entry.get("size"), int | None):
+            raise BundleError(f"not a reproduction bundle ({MANIFEST} lists a file without a text \"path\", "
+                              "or with a \"sha256\" or \"size\" of the wrong type)")
+    listed = {f["path"]: f for f in files}
     for name in names - {MANIFEST}:
         if name not in listed:
             raise BundleError(f"entry {name!r} is not listed in the manifest; refusing to unpack")

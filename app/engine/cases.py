@@ -14,6 +14,7 @@ from typing import Any
 
 from app.domain.platforms import AUTH0, Platform
 from app.domain.project import Project
+from app.engine.run_inputs import load_json
 
 
 class CaseError(ValueError):
@@ -42,11 +43,9 @@ def case_files(project: Project) -> list[Path]:
 def load_case(path: Path, platform: Platform = AUTH0) -> dict[str, Any]:
     """One case, validated against the project's platform; ValueError says what is wrong with it."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = load_json(path.read_text(encoding="utf-8"), "the case")
     except (OSError, UnicodeDecodeError) as e:
         raise ValueError(f"cannot read the case: {e}") from None
-    except json.JSONDecodeError as e:
-        raise ValueError(f"not valid JSON: {e.msg} at line {e.lineno}") from None
     if not isinstance(data, dict):
         raise ValueError("a case must be a JSON object with script, input and expect")
     script = data.get("script")

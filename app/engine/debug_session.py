@@ -23,7 +23,7 @@ from typing import Any
 
 from app.domain.sqlrules import trace_findings
 from app.engine.child import Child, ChildStartError
-from app.engine.run_inputs import RunInputError, build_arguments, configuration_for
+from app.engine.run_inputs import RunInputError, build_arguments, configuration_for, read_script
 from app.engine.runner import (
     RunnerClient,
     RunResult,
@@ -140,7 +140,7 @@ class DebugSession:
             path = client.project.script_path(key)
             if not path.is_file():
                 raise RunInputError(f"{path} does not exist; create it or pick another script")
-            source = path.read_text(encoding="utf-8")
+            source = read_script(path)
         bps = [_wire(b) for b in breakpoints]
         parse_breakpoints(bps)
         arguments, context = build_arguments(k, input, client.project.context_object)

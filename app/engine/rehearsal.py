@@ -126,7 +126,7 @@ class Rehearsal:
     def run(self) -> RehearsalReport:
         """Run the whole rehearsal (blocking). Raises RehearsalError, RunInputError, SecretsError."""
         from app.engine.child import Child, ChildStartError
-        from app.engine.run_inputs import RunInputError, configuration_for, url_for
+        from app.engine.run_inputs import RunInputError, configuration_for, read_script, url_for
         from app.engine.trust import require_trusted
 
         require_trusted(self.project)  # restricted mode: an imported bundle's code never runs untrusted
@@ -137,7 +137,7 @@ class Rehearsal:
         path = self.project.script_path("get_user")
         if not path.is_file():
             raise RunInputError(f"{path} does not exist; the rehearsal runs Get User for every legacy user")
-        source = path.read_text(encoding="utf-8")
+        source = read_script(path)
         config = configuration_for(self.project)
         url = url_for(self.project, self.database)
         db_password = _url_password(url)

@@ -27,7 +27,14 @@ from app.domain.scripts import ScriptKind, kind
 from app.domain.sqlrules import trace_findings
 from app.engine.child import Child, ChildStartError
 from app.engine.node import project_language
-from app.engine.run_inputs import RunInputError, build_arguments, configuration_for, lint_findings, url_for
+from app.engine.run_inputs import (
+    RunInputError,
+    build_arguments,
+    configuration_for,
+    decode_script,
+    lint_findings,
+    url_for,
+)
 from app.engine.spare import spare_pool
 from app.engine.trust import origin_path, require_trusted, store_path
 from app.engine.userdata import USER_DATA_ENV
@@ -261,7 +268,7 @@ class RunnerClient:
             raise RunInputError(f"{path} does not exist; create it or pick another script") from None
         finally:
             os.close(fd)
-        text = b"".join(chunks).decode("utf-8")
+        text = decode_script(b"".join(chunks), path)
         return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text  # universal newlines
 
     def _filename(self, key: str) -> str:
