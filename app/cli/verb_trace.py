@@ -10,6 +10,8 @@ import sys
 
 from app.cli import EXIT_FAIL, EXIT_OK, UsageError, emit_json, load_project_or_fail
 
+MAX_INPUT_BYTES = 256 * 1024 * 1024  # endless input (`yes |`, /dev/zero) stops here, and the output says so
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -26,13 +28,21 @@ def register(subparsers) -> None:
 
 
 def read_input(path: str) -> str:
-    """The input as text; anything unreadable is a UsageError (exit 2).
+    """The input as text (at most MAX_INPUT_BYTES of it); anything unreadable is a UsageError."""
+    return read_bounded(path)[0]
+
+
+def read_bounded(path: str) -> tuple[str, bool]:
+    """(the input as text, whether it was cut at MAX_INPUT_BYTES); anything unreadable is a
+    UsageError (exit 2). At most MAX_INPUT_BYTES are read, from a file, a device or a pipe alike;
+    a cut input ends at its last full line.
 
     A regular file is memory-mapped and decoded in place: a 10 MB log then costs no extra copy
     (and no fresh pages to fault in), which is a sixth of the whole analysis otherwise.
     """
+    cap = MAX_INPUT_BYTES
     if path == "-":
-        return _decode(sys.stdin.buffer.read(), "stdin")
+        return _bounded(sys.stdin.buffer.read(cap + 1), cap, "stdin")
     if os.path.isdir(path):  # Windows reports a directory as "permission denied"
         raise UsageError(f"{path}: is a directory, not a file")
     try:
@@ -40,15 +50,24 @@ def read_input(path: str) -> str:
             try:
                 mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
             except (ValueError, OSError):  # empty files, pipes and devices cannot be mapped
-                return _decode(f.read(), path)
+                return _bounded(f.read(cap + 1), cap, path)
             with mapped:
-                return _decode(mapped, path)
+                if len(mapped) > cap:
+                    return _bounded(mapped[:cap + 1], cap, path)
+                return _decode(mapped, path), False
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{path}: is a directory, not a file") from None
     except OSError as e:
         raise UsageError(f"{path}: cannot read ({e.strerror or e})") from None
+
+
+def _bounded(data: bytes, cap: int, name: str) -> tuple[str, bool]:
+    if len(data) <= cap:
+        return _decode(data, name), False
+    end = data.rfind(b"\n", 0, cap)
+    return _decode(data[:end + 1 if end > 0 else cap], name), True
 
 
 def _decode(data: bytes | mmap.mmap, name: str) -> str:
@@ -80,11 +99,17 @@ def run(args: argparse.Namespace) -> int:
                 sources[key] = project.read_script(key)
             except (OSError, UnicodeDecodeError):
                 continue  # an unreadable script just gets no source lines
-    text = read_input(args.file)
+    text, cut = read_bounded(args.file)
+    if cut:
+        shown = "stdin" if args.file == "-" else args.file
+        print(f"customdb trace: only the first {MAX_INPUT_BYTES // (1024 * 1024)} MB of {shown} were read "
+              "(the rest was not analysed)", file=sys.stderr)
     traces = analyze(text, script=args.script, sources=sources)
     diagnoses = diagnose(text)
     if args.json:
         doc = to_json(traces, diagnoses)
+        if cut:
+            doc["truncated_at_bytes"] = MAX_INPUT_BYTES
         for d, out in zip(diagnoses, doc["diagnoses"], strict=True):
             command = reproduce_command(d, args.project)
             if command:
@@ -129,7 +154,7 @@ def format_diagnoses(diagnoses: list, project: str | None = None) -> str:
 
 def format_traces(traces: list) -> str:
     """Human-readable listing: one block per trace, frames outermost first."""
-    from app.domain.traces import PYTHON
+    from app.domain.traces import FRAMES_KEPT, PYTHON
 
     out: list[str] = []
     for n, t in enumerate(traces, start=1):
@@ -138,6 +163,8 @@ def format_traces(traces: list) -> str:
             t.exception_type or t.message or "(no exception line)")
         out.append(f"Trace {n} ({lang}): {head.splitlines()[0] if head else ''}")
         for i, f in enumerate(t.frames):
+            if t.omitted_frames and i == FRAMES_KEPT:
+                out.append(f"  ... {t.omitted_frames} more frames ...")
             where = f.file or "?"
             if f.line is not None:
                 where += f":{f.line}" + (f":{f.column}" if f.column is not None else "")

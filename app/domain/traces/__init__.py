@@ -10,18 +10,21 @@ from contextlib import contextmanager
 
 from app.domain.traces.diagnoses import Diagnosis, diagnose
 from app.domain.traces.mapping import assign_scripts, key_for_file, suggest
-from app.domain.traces.model import JAVASCRIPT, PYTHON, Frame, Suggestion, Trace
+from app.domain.traces.model import FRAMES_KEPT, JAVASCRIPT, PYTHON, Frame, Suggestion, Trace
 from app.domain.traces.origin import frame_origin
 from app.domain.traces.scan import scan
 
-__all__ = ["JAVASCRIPT", "PYTHON", "Diagnosis", "Frame", "Suggestion", "Trace", "analyze", "diagnose",
-           "key_for_file", "parse_traces", "to_json"]
+__all__ = ["FRAMES_KEPT", "JAVASCRIPT", "PYTHON", "Diagnosis", "Frame", "Suggestion", "Trace", "analyze",
+           "diagnose", "key_for_file", "parse_traces", "to_json"]
 
 
 def parse_traces(text: str) -> list[Trace]:
     """Every trace in `text`, in text order, without script mapping. Never raises on a str."""
     with _gc_paused():
-        return scan(text)
+        traces = scan(text)
+        for t in traces:
+            t.cap_frames()
+        return traces
 
 
 def analyze(text: str, script: str | None = None, sources: Mapping[str, str] | None = None) -> list[Trace]:
@@ -33,6 +36,7 @@ def analyze(text: str, script: str | None = None, sources: Mapping[str, str] | N
     with _gc_paused():
         traces = scan(text)
         for t in traces:
+            t.cap_frames()
             assign_scripts(t, script, sources)
             t.suggestions = suggest(t)
             for f in t.frames:

@@ -8,6 +8,9 @@ PYTHON = "python"
 JAVASCRIPT = "javascript"
 
 
+FRAMES_KEPT = 500  # per end of a trace (cap_frames)
+
+
 @dataclass(slots=True)
 class Frame:
     function: str | None  # as printed (JS `Object.<anonymous>`, Python `<lambda>`); None when unnamed
@@ -57,11 +60,22 @@ class Trace:
     message: str
     frames: list[Frame] = field(default_factory=list)  # outermost (first called) first
     suggestions: list[Suggestion] = field(default_factory=list)
+    omitted_frames: int = 0  # left out between frames[FRAMES_KEPT - 1] and frames[FRAMES_KEPT] (cap_frames)
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "language": self.language,
             "exception": {"type": self.exception_type, "message": self.message},
             "frames": [f.to_dict() for f in self.frames],
             "suggestions": [s.to_dict() for s in self.suggestions],
         }
+        if self.omitted_frames:
+            d["omitted_frames"] = self.omitted_frames
+        return d
+
+    def cap_frames(self) -> None:
+        """Keep the first and last FRAMES_KEPT frames of a very deep trace (a recursion) and count
+        the rest: thousands of identical frames say nothing more, and would cost time and memory."""
+        if len(self.frames) > 2 * FRAMES_KEPT:
+            self.omitted_frames += len(self.frames) - 2 * FRAMES_KEPT
+            self.frames = self.frames[:FRAMES_KEPT] + self.frames[-FRAMES_KEPT:]
