@@ -150,6 +150,8 @@ class NodeRunnerClient(RunnerClient):
                 raise
             finally:
                 self._active = False
+        if self.use_spare:
+            self._ensure_spare()  # the next container's spare, now that this run is over
         notice = version_notice(settings.tenant_major, child.version)
         extra = [Finding("node-version-differs", Severity.INFO, notice, key)] if notice else []
         result.findings = _dedupe([*static, *result.findings, *extra,
@@ -347,11 +349,25 @@ class _Events:
 
 
 class NodeSparePool(SparePool):
-    """At most one ready Node child of one `node` executable, waiting for its first run."""
+    """At most one ready Node child of one `node` executable, waiting for its first run. Taking it
+    does not start the next one at once (the container does, after its first run): on two cores a
+    starting Node would slow down the very run the spare is there to speed up."""
 
     def __init__(self, runtime: NodeRuntime):
         super().__init__()
         self.runtime = runtime
+
+    def take(self, wait: bool = False) -> NodeChild | None:
+        with self._lock:
+            starting = self._starting
+        if wait and starting is not None:
+            starting.join()
+        with self._lock:
+            child, self._spare = self._spare, None
+        if child is not None and not child.alive:
+            child.close()
+            return None
+        return child
 
     def _start(self) -> None:
         try:

@@ -47,6 +47,7 @@ async function main() {
   capture = new Capture(post);
   capture.install();
   store = loadStore();
+  preload();
   channel.onMessage(onMessage, (e) => {
     process.stderr.write(`customdb node host: the parent broke the channel protocol: ${e.message}\n`);
     process.exit(2);
@@ -59,6 +60,28 @@ async function main() {
   process.on('exit', onExit);
   channel.send({ type: 'ready' });
   watchParent();
+  setImmediate(warmUp);
+}
+
+// What most first runs require (the sample's pg and bcrypt): loaded while the child is a spare,
+// not when the user runs. Missing from the store: the run says so itself.
+const PRELOAD = ['pg', 'bcrypt'];
+function preload() {
+  if (store.builtin) return;
+  const req = store.makeRequire(path.join(__dirname, 'preload.js'));
+  for (const name of PRELOAD) {
+    try { req(name); } catch (e) { /* not in this store */ }
+  }
+}
+
+// The first bcrypt hash of a fresh V8 costs ~60 ms of JIT warm-up: spend it while the child waits
+// for its first run (a run that arrives meanwhile waits for it, and would have paid it anyway).
+function warmUp() {
+  if (store.builtin || active) return;
+  try {
+    const bcrypt = store.makeRequire(path.join(__dirname, 'preload.js'))('bcrypt');
+    bcrypt.compareSync('warm-up', bcrypt.hashSync('warm-up', 4));
+  } catch (e) { /* not in this store */ }
 }
 
 function onMessage(message) {
