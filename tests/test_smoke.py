@@ -31,12 +31,13 @@ def test_smoke_test_of_the_source_tree_passes_every_check(tmp_path):
                           cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     lines = proc.stdout.splitlines()
     checks = [line for line in lines if line.startswith(("ok ", "FAIL"))]
-    assert [c.split(":")[0].split()[-1] for c in checks] == ["window", "completion", "runner", "keychain",
-                                                             "drivers"], proc.stdout
+    assert [c.split(":")[0].split()[-1] for c in checks] == ["window", "completion", "runner", "javascript",
+                                                             "keychain", "drivers"], proc.stdout
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert all(c.startswith("ok   ") for c in checks)
     assert "alice@example.com -> ok" in proc.stdout
-    assert lines[-1] == "smoke test: 5 passed, 0 failed"
+    assert "JavaScript Login alice@example.com -> ok" in proc.stdout  # through Node and the module store
+    assert lines[-1] == "smoke test: 6 passed, 0 failed"
     assert report.read_text().splitlines() == lines  # the report file carries the same lines
     # it worked on a temporary copy: nothing was written to the user's data folder
     assert not (tmp_path / "data" / "customdb-studio").exists()
@@ -52,6 +53,7 @@ def test_failures_are_reported_one_line_each_and_fail_the_run(monkeypatch, tmp_p
     monkeypatch.setattr(smoke.Smoke, "check_window", lambda self: "fine")
     monkeypatch.setattr(smoke.Smoke, "check_completion", broken)
     monkeypatch.setattr(smoke.Smoke, "check_runner", missing)
+    monkeypatch.setattr(smoke.Smoke, "check_javascript", lambda self: "node")
     monkeypatch.setattr(smoke.Smoke, "check_keychain", lambda self: "keyring.backends.null.Keyring")
     monkeypatch.setattr(smoke.Smoke, "check_drivers", lambda self: "sqlite")
     # run_smoke points these at its folder; monkeypatch restores them after the test
@@ -64,9 +66,10 @@ def test_failures_are_reported_one_line_each_and_fail_the_run(monkeypatch, tmp_p
         "ok   window: fine",
         "FAIL completion: ValueError: no newlines please",
         "FAIL runner: app.engine.runner is missing (not built yet, or not in the bundle)",
+        "ok   javascript: node",
         "ok   keychain: keyring.backends.null.Keyring",
         "ok   drivers: sqlite",
-        "smoke test: 3 passed, 2 failed",
+        "smoke test: 4 passed, 2 failed",
     ]
 
 

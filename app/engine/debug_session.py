@@ -23,6 +23,7 @@ from typing import Any
 
 from app.domain.sqlrules import trace_findings
 from app.engine.child import Child, ChildStartError
+from app.engine.node import project_language
 from app.engine.run_inputs import RunInputError, build_arguments, configuration_for, read_script
 from app.engine.runner import (
     RunnerClient,
@@ -135,6 +136,9 @@ class DebugSession:
             raise DebugSessionError("a DebugSession runs once; make a new one")
         client = self.client
         k = client._kind(key)
+        if project_language(client.project) == "javascript":
+            raise RunInputError("the step debugger runs Python scripts only for now; run the JavaScript script "
+                                "(customdb run) and read its log lines, error frames and SQL trace")
         require_trusted(client.project)  # restricted mode (app/engine/trust.py)
         if source is None:
             path = client.project.script_path(key)

@@ -56,10 +56,19 @@ def host_script() -> Path:
 
 def node_environment() -> dict[str, str]:
     """The IDE's environment without secret overrides and without Node switches a user's shell may
-    carry (NODE_OPTIONS could preload code or open an inspector port)."""
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith("CUSTOMDB_CONFIG_") and k != "CUSTOMDB_DATABASE_PASSWORD"
-            and k not in ("NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE")}
+    carry (NODE_OPTIONS could preload code or open an inspector port). In the frozen app, the
+    library path is the user's again: the bundle's own libraries are not node's."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("CUSTOMDB_CONFIG_") and k != "CUSTOMDB_DATABASE_PASSWORD"
+           and k not in ("NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE")}
+    if getattr(sys, "frozen", False):
+        for name in ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH"):
+            original = env.pop(f"{name}_ORIG", None)  # what PyInstaller's bootloader replaced
+            if original is not None:
+                env[name] = original
+            else:
+                env.pop(name, None)
+    return env
 
 
 class NodeChild:

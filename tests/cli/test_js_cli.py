@@ -73,3 +73,8 @@ def test_rehearse_reports_an_unstable_user_id(project, capsys, tmp_path):
     code, out, _ = cli(capsys, "rehearse", str(flaky.root), "--json")
     data = json.loads(out)
     assert code == 1 and data["by_code"] == {"unstable-user-id": 2}
+
+
+def test_debug_says_plainly_that_javascript_cannot_be_stepped_yet(project, capsys):
+    code, _, err = cli(capsys, "debug", str(project.root), "login", "--input", ALICE)
+    assert code == 2 and "step debugger runs Python scripts only" in err and "\n" not in err.strip()
