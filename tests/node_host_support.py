@@ -41,6 +41,30 @@ function getUser(email, callback) {
 '''
 
 
+# A Login over the module store's pg and bcrypt (TABLE: the users table of the suite's PostgreSQL).
+PG_LOGIN = """
+function login(email, password, callback) {
+  const { Client } = require('pg');
+  const bcrypt = require('bcrypt');
+  const client = new Client(configuration.PG_URL);
+  console.log("login for " + email);
+  client.connect((err) => {
+    if (err) return callback(err);
+    client.query('SELECT id, email, password_hash FROM TABLE WHERE email = $1', [email], (err, res) => {
+      client.end();
+      if (err) return callback(err);
+      const user = res.rows[0];
+      if (!user) return callback(new WrongUsernameOrPasswordError(email));
+      bcrypt.compare(password, user.password_hash, (err, ok) => {
+        if (err || !ok) return callback(err || new WrongUsernameOrPasswordError(email));
+        callback(null, { user_id: 'legacy|' + user.id, email: user.email });
+      });
+    });
+  });
+}
+"""
+
+
 def make_js_legacy_db(path: Path, users=USERS) -> Path:
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, salt TEXT, password_hash TEXT)")

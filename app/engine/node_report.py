@@ -124,10 +124,7 @@ def decide(k: ScriptKind, calls: list[dict[str, Any]], done: dict[str, Any], scr
             "type": "ProcessExit", "traceback": [],
             "message": f"the script called process.exit({code}); on the hosted platform this ends the container, "
                        "so this one was recycled too (global starts empty on the next run)"})
-    findings: list[Finding] = []
-    if done.get("anonymous"):
-        findings.append(finding("anonymous-entry", f"the entry is an anonymous function; name it {k.js_name} so "
-                                "stack traces and logs say which script failed", key, 1))
+    findings: list[Finding] = []  # an anonymous entry is lint's to report (it comes with every run)
     if calls:
         first = calls[0]
         if int(first.get("argc") or 0) > 2:

@@ -43,12 +43,6 @@ _BUSY_CHECK_S = 0.5
 _GRACE_S = 0.2  # the host's wait after the callback for the script's own cleanup  # after a run that left work behind: how long the container may take to answer a ping
 
 
-def script_path(project: Project, key: str) -> Any:
-    """scripts/<key>.js (the project's own path rule once it knows the language)."""
-    path = project.script_path(key)
-    return path if path.suffix == ".js" else path.with_suffix(".js")
-
-
 class NodeRunnerClient(RunnerClient):
     """One JavaScript project's container. Thread-safe like RunnerClient: one run at a time."""
 
@@ -70,22 +64,6 @@ class NodeRunnerClient(RunnerClient):
             self._runtime = find_node(settings)
             self._runtime_settings = settings
         return self._runtime
-
-    def _read_script(self, key: str) -> str:
-        path = script_path(self.project, key)
-        cache_key = (str(self.project.root), key)
-        self._script_paths[cache_key] = str(path)
-        return super()._read_script(key)
-
-    def _filename(self, key: str) -> str:
-        cache_key = (str(self.project.root), key)
-        name = self._filenames.get(cache_key)
-        if name is None:
-            name = self._filenames[cache_key] = str(script_path(self.project, key).resolve())
-        return name
-
-    def _lint(self, key: str, source: str) -> list[Finding]:
-        return []  # JavaScript lint comes with the JavaScript Language (app/domain/languages)
 
     def recycle(self) -> None:
         with self._run_lock:
@@ -402,4 +380,4 @@ def node_spare_pool(runtime: NodeRuntime) -> NodeSparePool:
         return pool
 
 
-__all__ = ["NodeRunnerClient", "node_spare_pool", "script_path"]
+__all__ = ["NodeRunnerClient", "node_spare_pool"]

@@ -179,10 +179,9 @@ class Rehearsal:
     def _run_javascript(self) -> RehearsalReport:
         """The same rehearsal through the Node container (app/engine/js_rehearsal.py)."""
         from app.engine import js_rehearsal
-        from app.engine.node_runner import script_path
         from app.engine.run_inputs import RunInputError, configuration_for, url_for
 
-        path = script_path(self.project, "get_user")
+        path = self.project.script_path("get_user")
         if not path.is_file():
             raise RunInputError(f"{path} does not exist; the rehearsal runs Get User for every legacy user")
         config = configuration_for(self.project)

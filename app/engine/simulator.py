@@ -99,6 +99,11 @@ class Simulator:
     # -- state -------------------------------------------------------------------------------------
     @property
     def is_sqlite(self) -> bool:
+        """A SQLite store the scripts reach through the project's URL, so a copy can stand in for it.
+        A JavaScript script opens its own connections (from its configuration): it never sees a
+        copy's URL, so its steps are dry runs like against a server."""
+        if self.project.language.name == "javascript":
+            return False
         return self.project.resolved_database_url().startswith("sqlite")
 
     def legacy_copy(self) -> Path:

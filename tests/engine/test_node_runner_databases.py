@@ -12,28 +12,7 @@ import pytest
 
 from app.engine.runner import RunnerClient
 from tests.js_support import require_node
-from tests.node_host_support import make_js_project
-
-PG_LOGIN = """
-function login(email, password, callback) {
-  const { Client } = require('pg');
-  const bcrypt = require('bcrypt');
-  const client = new Client(configuration.PG_URL);
-  client.connect((err) => {
-    if (err) return callback(err);
-    client.query('SELECT id, email, password_hash FROM TABLE WHERE email = $1', [email], (err, res) => {
-      client.end();
-      if (err) return callback(err);
-      const user = res.rows[0];
-      if (!user) return callback(new WrongUsernameOrPasswordError(email));
-      bcrypt.compare(password, user.password_hash, (err, ok) => {
-        if (err || !ok) return callback(err || new WrongUsernameOrPasswordError(email));
-        callback(null, { user_id: 'legacy|' + user.id, email: user.email });
-      });
-    });
-  });
-}
-"""
+from tests.node_host_support import PG_LOGIN, make_js_project
 
 PG_CHANGE_PASSWORD = """
 function changePassword(email, newPassword, callback) {
