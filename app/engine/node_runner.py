@@ -20,7 +20,7 @@ from app.domain.project import Project
 from app.domain.sqlrules import trace_findings
 from app.engine.node import NodeError, NodeRuntime, find_node, node_settings, version_notice
 from app.engine.node_child import ChannelBroken, NodeChild, NodeStartError
-from app.engine.node_report import decide, entry_names, host_finding
+from app.engine.node_report import decide, host_finding
 from app.engine.run_inputs import build_arguments, configuration_for
 from app.engine.runner import (
     _MAX_SQL,
@@ -39,8 +39,8 @@ from app.runtime.protocol import DEFAULT_LOG_CAP, TIMEOUT_MESSAGE
 
 _NATIVE_FRAME = re.compile(r"^\d+: ")
 _ANSWERED_SLACK_S = 1.0  # after the callback: grace + this for the host's `done`, else the container is stuck
-_BUSY_CHECK_S = 0.5
-_GRACE_S = 0.2  # the host's wait after the callback for the script's own cleanup  # after a run that left work behind: how long the container may take to answer a ping
+_BUSY_CHECK_S = 0.5  # after a run that left work behind: how long the container may take to answer a ping
+_GRACE_S = 0.2  # the host's wait after the callback for the script's own cleanup
 
 
 class NodeRunnerClient(RunnerClient):
@@ -94,19 +94,19 @@ class NodeRunnerClient(RunnerClient):
         except NodeError as e:
             return RunResult(key, "crashed", error={"type": "NodeUnavailable", "message": str(e), "traceback": []},
                              findings=static)
-        positional = [arguments.get(p) for p in k.params]
+        positional = [(p, arguments.get(p)) for p in k.params]
         if self.project.context_object:
-            positional.append({} if k.always_empty_context else (context or {}))
+            positional.append(("context", {} if k.always_empty_context else (context or {})))
         with self._run_lock:
             self._stopping = False
             self._active = True
             self._run_counter += 1
             run_id = self._run_counter
-            message = {
-                "type": "run", "run": run_id, "key": key, "filename": self._filename(key), "source": source,
-                "entry_names": entry_names(k), "arguments": positional, "commit": bool(commit),
+            message = {  # the `run` message of docs/protocol.md
+                "type": "run", "run": run_id, "script": key, "filename": self._filename(key), "source": source,
+                "arguments": [{"name": n, "value": v} for n, v in positional], "commit": bool(commit),
                 "configuration": dict(config.values), "secrets": sorted(secrets), "database_url": url,
-                "log_cap": self.log_cap, "timeout_s": timeout, "grace_ms": int(_GRACE_S * 1000),
+                "limits": {"timeout_s": timeout, "log_bytes": self.log_cap}, "debug": None,
             }
             started = time.perf_counter()
             try:
@@ -163,7 +163,7 @@ class NodeRunnerClient(RunnerClient):
     def _exchange_node(self, child: NodeChild, k: Any, message: dict[str, Any], timeout: float,
                        on_event: Callable[[dict[str, Any]], None] | None, secrets: frozenset[str],
                        started: float) -> RunResult:
-        key = message["key"]
+        key = message["script"]
         deadline = time.monotonic() + timeout
         events = _Events(message["run"], self.log_cap + _PARENT_LOG_SLACK, secrets, on_event)
         events.key = key
@@ -187,8 +187,8 @@ class NodeRunnerClient(RunnerClient):
                         answered_by = time.monotonic() + _GRACE_S + _ANSWERED_SLACK_S
                     if done is None:
                         continue
-                args = message["arguments"]
-                passwords = [a for a in args[1:2] if isinstance(a, str)] if key in ("login", "change_password") else []
+                passwords = [a["value"] for a in message["arguments"]
+                             if a["name"] in ("password", "new_password") and isinstance(a["value"], str) and a["value"]]
                 verdict = decide(k, events.calls, done, message["filename"], timeout_s=timeout,
                                  secret_values=secrets, passwords=passwords,
                                  requires_username=self.project.requires_username)
@@ -201,7 +201,7 @@ class NodeRunnerClient(RunnerClient):
                     self._replace()
                     events.log({"stream": "stderr", "text": "[the script kept the container busy after calling "
                                 "callback; the container was recycled, so global starts empty on the next run]"})
-                elif "exited" in done:
+                elif done.get("exit"):
                     self._replace()  # process.exit ends the container, like on the platform
                 elif done.get("pending") and not self._answers(child):
                     self._replace()  # still busy after the run (a loop in a timer): a fresh container

@@ -61,13 +61,11 @@ def _project(folder: Path):
 
 
 def bench_warm_run(project) -> None:
-    from app.domain.scripts import kind
     from app.engine.node import find_node
-    from app.engine.node_report import entry_names
     from app.engine.runner import RunnerClient
 
     script = project.root / "scripts" / "login.js"
-    spec = {"file": str(script), "names": entry_names(kind("login")), "args": [ALICE["email"], ALICE["password"]],
+    spec = {"file": str(script), "script": "login", "args": [ALICE["email"], ALICE["password"]],
             "configuration": {"DB_PATH": str(project.root / "legacy.db")}}
     baseline = subprocess.Popen([find_node().path, str(Path(__file__).with_name("js_in_process.js")), json.dumps(spec)],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)

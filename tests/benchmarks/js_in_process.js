@@ -7,14 +7,14 @@ const path = require('path');
 const readline = require('readline');
 
 const JS = path.join(__dirname, '..', '..', 'app', 'runtime', 'js');
-const { load } = require(path.join(JS, 'loader.js'));
+const { load, entryNames } = require(path.join(JS, 'loader.js'));
 const errors = require(path.join(JS, 'errors.js'));
 let store;
 try { store = require(path.join(JS, 'require.js')); } catch (e) { store = require(path.join(JS, 'builtin-require.js')); }
 
 const spec = JSON.parse(process.argv[2]);
 const source = require('fs').readFileSync(spec.file, 'utf8');
-const entry = load(spec.file, source, spec.names, {
+const entry = load(spec.file, source, entryNames(spec.script, source), {
   require: store.makeRequire(spec.file), configuration: Object.freeze({ ...spec.configuration }), ...errors,
 });
 

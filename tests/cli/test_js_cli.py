@@ -78,3 +78,28 @@ def test_rehearse_reports_an_unstable_user_id(project, capsys, tmp_path):
 def test_debug_says_plainly_that_javascript_cannot_be_stepped_yet(project, capsys):
     code, _, err = cli(capsys, "debug", str(project.root), "login", "--input", ALICE)
     assert code == 2 and "step debugger runs Python scripts only" in err and "\n" not in err.strip()
+
+
+def test_simulate_a_login_flow_of_a_javascript_project(project, capsys):
+    code, out, _ = cli(capsys, "simulate", str(project.root), "login", "--input", ALICE, "--json")
+    data = json.loads(out)
+    assert code == 0 and data["flow"] == "login"
+    step = data["steps"][0]
+    assert (step["script"], step["outcome"]) == ("login", "ok")
+
+
+def test_bundle_and_reproduce_a_javascript_customers_error(project, capsys, tmp_path):
+    trace = tmp_path / "customer.log"
+    trace.write_text("Error: Wrong email or password.\n    at login (/data/webtask/login.js:9:53)\n", encoding="utf-8")
+    out_zip = tmp_path / "repro.zip"
+    code, _, err = cli(capsys, "bundle", "export", str(project.root), str(out_zip), "--script", "login",
+                       "--input", '{"email": "alice@example.com", "password": "no"}', "--trace", str(trace))
+    assert code == 0, err
+    unpacked = tmp_path / "unpacked"
+    assert cli(capsys, "bundle", "import", str(out_zip), str(unpacked))[0] == 0
+    assert (unpacked / "scripts" / "login.js").is_file()
+    assert cli(capsys, "trust", str(unpacked))[0] == 0
+    code, out, _ = cli(capsys, "reproduce", str(unpacked), "--json")
+    data = json.loads(out)
+    assert data["local"]["outcome"] == "rejected" and data["matched_frames"] == 1
+    assert data["local"]["frames"][0]["file"] == str(unpacked / "scripts" / "login.js")

@@ -31,35 +31,75 @@ function toData(value, depth = 0, seen = new WeakSet()) {
   }
 }
 
-function describeError(err) {
-  if (err === null || err === undefined) return null;
-  if (err instanceof Error || (typeof err === 'object' && typeof err.message === 'string' && typeof err.stack === 'string')) {
-    const fields = {};
-    for (const k of Object.keys(err)) if (k !== 'message' && k !== 'stack') fields[k] = toData(err[k]);
-    return {
-      name: String(err.name || (err.constructor && err.constructor.name) || 'Error'),
-      class: err.constructor && err.constructor.name ? err.constructor.name : null,
-      message: String(err.message),
-      fields,
-      stack: typeof err.stack === 'string' ? err.stack : null,
-      is_error: true,
-    };
+const PLATFORM = new Set(['WrongUsernameOrPasswordError', 'ValidationError', 'UnauthorizedError']);
+const HOST_DIR = __dirname;
+const FRAME = /^\s*at (?:async )?(?:(.+?) \()?(?:(.+?):(\d+):(\d+)|(native|<anonymous>))\)?$/;
+
+// The frames of a V8 stack, outermost first, from the script's first frame down, without the
+// host's own (docs/protocol.md: {function, file, line, library}; `column` and `anonymous` added).
+function frames(stack, filename) {
+  const out = [];
+  for (const text of String(stack || '').split('\n')) {
+    const m = FRAME.exec(text);
+    if (!m || !m[2]) continue;
+    const file = m[2];
+    if (file.startsWith(HOST_DIR + '/') && !file.includes('/node_modules/')) continue;
+    let name = m[1] || null;
+    if (name && name.includes(' [as ')) name = name.slice(0, name.indexOf(' [as '));
+    const anonymous = !name || name === '<anonymous>' || name.endsWith('.<anonymous>');
+    out.push({ function: name || '<anonymous>', file, line: Number(m[3]), column: Number(m[4]),
+      library: file !== filename, anonymous });
   }
-  return { name: typeof err, class: null, message: typeof err === 'string' ? err : JSON.stringify(toData(err)),
-    fields: {}, stack: null, is_error: false };
+  out.reverse();
+  const first = out.findIndex((f) => f.file === filename);
+  return first > 0 ? out.slice(first) : out;
 }
 
-// The line of the script that called callback (the first frame in the script's file).
-function callerLine(filename) {
-  const stack = new Error().stack.split('\n');
-  for (const line of stack) {
-    const i = line.indexOf(filename + ':');
-    if (i >= 0) {
-      const n = parseInt(line.slice(i + filename.length + 1), 10);
-      if (Number.isInteger(n)) return n;
-    }
+function platformOf(value) {
+  for (let proto = value; proto; proto = Object.getPrototypeOf(proto)) {
+    const name = proto.constructor && proto.constructor.name;
+    if (PLATFORM.has(name) && proto.constructor.prototype === proto) return name;
   }
   return null;
 }
 
-module.exports = { toData, describeError, callerLine };
+function platformFields(platform, err) {
+  if (platform === 'WrongUsernameOrPasswordError') return { user_id_or_email: toData(err.user_id) };
+  if (platform === 'ValidationError') return { code: toData(err.code) };
+  return {};
+}
+
+// An error object of docs/protocol.md: what the script threw or passed as callback's first argument.
+function describeError(err, filename, mask = (t) => t) {
+  if (err === null || err === undefined) return null;
+  if (typeof err === 'function' && err.prototype instanceof Error) { // the class itself was passed
+    let instance = null;
+    try { instance = new err(); } catch (e) { instance = null; }
+    const platform = instance ? platformOf(instance) : null;
+    return { class: err.name || 'Error', platform, kind: 'class', message: mask(String((instance && instance.message) || '')),
+      fields: instance ? platformFields(platform, instance) : {}, traceback: [] };
+  }
+  const isError = err instanceof Error
+    || (typeof err === 'object' && typeof err.message === 'string' && typeof err.stack === 'string');
+  if (!isError) {
+    const text = typeof err === 'string' ? err : JSON.stringify(toData(err));
+    return { class: err === null ? 'null' : (err.constructor && err.constructor.name) || typeof err, platform: null,
+      kind: 'value', message: mask(String(text)), fields: {}, traceback: [] };
+  }
+  const platform = platformOf(err);
+  const out = {
+    class: (err.constructor && err.constructor.name) || String(err.name || 'Error'),
+    platform, kind: 'error', message: mask(String(err.message)),
+    fields: platformFields(platform, err), traceback: frames(err.stack, filename),
+  };
+  return out;
+}
+
+// Where the script called callback: the innermost frame in the script's file ({line, function}).
+function callerLine(filename) {
+  const inner = frames(new Error().stack, filename).filter((f) => f.file === filename);
+  const f = inner[inner.length - 1];
+  return f ? { line: f.line, function: f.anonymous ? null : f.function } : { line: null, function: null };
+}
+
+module.exports = { toData, describeError, callerLine, frames };

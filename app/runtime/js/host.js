@@ -10,7 +10,7 @@ const path = require('path');
 const { PROTOCOL } = require('./protocol.js');
 const { Channel } = require('./channel.js');
 const { Capture } = require('./capture.js');
-const { load, LoadError } = require('./loader.js');
+const { load, LoadError, entryNames } = require('./loader.js');
 const errors = require('./errors.js');
 const { describeError, toData, callerLine } = require('./describe.js');
 
@@ -94,68 +94,84 @@ function onMessage(message) {
 }
 
 function startRun(msg) {
+  const limits = msg.limits || {};
   const run = {
     id: msg.run, msg, started: process.hrtime.bigint(), calls: 0, finished: false, grace: null,
-    returned: null, threw: null, uncaught: null, invalid: null, entry: null, anonymous: false,
-    filename: msg.filename,
+    returned: null, thrown: null, failure: null, entryLine: null, filename: msg.filename,
   };
   active = run;
   const ctx = {
     run: msg.run,
     dryRun: !msg.commit,
-    timeoutS: msg.timeout_s,
+    timeoutS: limits.timeout_s,
     committed: false,
     sql: (entry) => post({ type: 'sql', run: msg.run, ...entry }),
     finding: (code, severity, message, extra) => post({ type: 'finding', run: msg.run, code, severity, message, ...(extra || {}) }),
     log: (stream, text) => post({ type: 'log', run: msg.run, stream, text: capture.mask(String(text)) }),
   };
   run.ctx = ctx;
-  capture.start(msg.run, msg.log_cap || 1024 * 1024, msg.secrets || []);
+  capture.start(msg.run, limits.log_bytes || 1024 * 1024, msg.secrets || []);
+  const mask = (text) => capture.mask(text);
+  run.mask = mask;
   channel.hold(false);
+  if (msg.debug) {
+    run.failure = { stage: 'unsupported', error: { type: 'Unsupported', traceback: [],
+      message: 'the Node host has no step debugger yet: run the script and read its log, error frames and SQL' } };
+    finish(run, {});
+    return;
+  }
   try { store.beginRun(ctx); } catch (e) { process.stderr.write(`module store: ${e && e.message}\n`); }
 
   let entry;
+  const source = String(msg.source || '');
   try {
     const injected = {
       require: store.makeRequire(msg.filename),
       configuration: Object.freeze({ ...(msg.configuration || {}) }),
       ...errors,
     };
-    entry = load(msg.filename, msg.source, msg.entry_names || [], injected);
+    entry = load(msg.filename, source, entryNames(msg.script, source), injected);
   } catch (e) {
-    if (e instanceof LoadError) run.invalid = { kind: e.kind, message: e.message, line: e.line, column: e.column };
-    else run.threw = describeError(e);
+    if (e instanceof LoadError) {
+      const line = e.line;
+      run.failure = { stage: 'load', code: e.kind, line, error: {
+        type: e.kind === 'syntax-error' ? 'SyntaxError' : 'MissingEntry', message: mask(e.message),
+        traceback: line ? [{ function: '<module>', file: msg.filename, line, library: false }] : [] } };
+    } else {
+      run.thrown = describeError(e, msg.filename, mask); // thrown while the file's top level ran
+    }
     finish(run, {});
     return;
   }
-  run.entry = entry.name || null;
-  run.anonymous = !entry.name;
+  const text = entry.toString();
+  const at = source.indexOf(text);
+  run.entryLine = at >= 0 ? source.slice(0, at).split('\n').length : null;
 
   const callback = function callback(err, value) {
     if (run.finished) return; // a late call: the run is over (the parent ignores it anyway)
     run.calls += 1;
+    const where = callerLine(run.filename);
     channel.send({ // at once: a script that blocks right after answering still gets its answer out
-      type: 'call', run: run.id, index: run.calls, argc: arguments.length,
-      error: describeError(err), value: toData(value), line: callerLine(run.filename),
+      type: 'call', run: run.id, seq: run.calls, line: where.line, function: where.function,
+      args: arguments.length, keywords: [], error: describeError(err, run.filename, mask), value: toData(value),
     });
     if (run.calls === 1) {
       run.grace = setTimeout(() => finish(run, { pending: true }), msg.grace_ms ?? DEFAULT_GRACE_MS);
       run.grace.unref(); // the loop emptying earlier ends the run earlier (beforeExit)
     }
   };
-  const args = [...(msg.arguments || []), callback];
+  const args = [...(msg.arguments || []).map((a) => (a && typeof a === 'object' && 'value' in a ? a.value : a)), callback];
   try {
     const value = entry.apply(undefined, args);
     if (value && typeof value.then === 'function') {
-      run.returned = 'promise';
-      value.then(() => {}, (e) => {
-        if (!run.finished) { run.threw = describeError(e); if (run.calls === 0) finish(run, {}); }
+      value.then((v) => { run.returned = toData(v); }, (e) => {
+        if (!run.finished) { run.thrown = describeError(e, run.filename, mask); if (run.calls === 0) finish(run, {}); }
       });
     } else {
-      run.returned = value === undefined ? 'undefined' : typeof value;
+      run.returned = toData(value);
     }
   } catch (e) {
-    run.threw = describeError(e);
+    run.thrown = describeError(e, run.filename, mask);
     finish(run, {});
   }
 }
@@ -166,10 +182,8 @@ function onUncaught(e, what) {
     if (capture) capture.original.stderr(`${what} outside a run: ${(e && e.stack) || e}\n`);
     return;
   }
-  const described = describeError(e);
-  described.origin = what;
   if (run.calls === 0) {
-    run.uncaught = described;
+    run.thrown = { ...describeError(e, run.filename, run.mask), origin: what };
     finish(run, {});
   } else {
     // The answer is given; the platform's log would still show it.
@@ -177,27 +191,33 @@ function onUncaught(e, what) {
   }
 }
 
+function doneMessage(run, extra) {
+  return {
+    type: 'done', run: run.id, returned: run.returned, thrown: run.thrown, pending: false,
+    committed: Boolean(run.ctx && run.ctx.committed), entry_line: run.entryLine, failure: run.failure, exit: false,
+    duration_ms: Math.round(Number(process.hrtime.bigint() - run.started) / 1e3) / 1e3, ...extra,
+  };
+}
+
 async function finish(run, { pending = false }) {
   if (run.finished) return;
   run.finished = true;
   if (run.grace) clearTimeout(run.grace);
-  const duration = Number(process.hrtime.bigint() - run.started) / 1e6;
+  const duration = Math.round(Number(process.hrtime.bigint() - run.started) / 1e3) / 1e3;
   let stillPending = pending;
-  try {
-    await Promise.race([
-      Promise.resolve(store.endRun(run.ctx, { graceMs: 0 })),
-      new Promise((resolve) => setTimeout(resolve, END_RUN_LIMIT_MS).unref()),
-    ]);
-    stillPending = stillPending || Boolean(store.pendingWork(run.ctx));
-  } catch (e) {
-    post({ type: 'log', run: run.id, stream: 'stderr', text: `[cleanup after the run failed: ${e && e.message}]` });
+  if (run.ctx && run.failure === null) {
+    try {
+      await Promise.race([
+        Promise.resolve(store.endRun(run.ctx, { graceMs: 0 })),
+        new Promise((resolve) => setTimeout(resolve, END_RUN_LIMIT_MS).unref()),
+      ]);
+      stillPending = stillPending || Boolean(store.pendingWork(run.ctx));
+    } catch (e) {
+      post({ type: 'log', run: run.id, stream: 'stderr', text: `[cleanup after the run failed: ${e && e.message}]` });
+    }
   }
   capture.finish();
-  channel.send({
-    type: 'done', run: run.id, entry: run.entry, anonymous: run.anonymous, returned: run.returned,
-    threw: run.threw, uncaught: run.uncaught, invalid: run.invalid, calls: run.calls,
-    pending: stillPending, duration_ms: Math.round(duration * 1000) / 1000, committed: Boolean(run.ctx.committed),
-  });
+  channel.send(doneMessage(run, { pending: stillPending, duration_ms: duration }));
   if (active === run) active = null;
   channel.hold(true);
 }
@@ -207,8 +227,10 @@ function onExit(code) {
   if (!run || run.finished || !channel) return;
   // process.exit() from the script: the container ends; say so while the socket still writes.
   capture.finish();
-  channel.send({ type: 'done', run: run.id, entry: run.entry, anonymous: run.anonymous, exited: code, calls: run.calls,
-    pending: false, duration_ms: Math.round(Number(process.hrtime.bigint() - run.started) / 1e3) / 1e3, committed: false });
+  run.failure = { stage: 'exit', error: { type: 'ProcessExit', traceback: [],
+    message: `the script called process.exit(${code}); on the hosted platform this ends the container, so this one `
+      + 'was recycled too (global starts empty on the next run)' } };
+  channel.send(doneMessage(run, { exit: true }));
 }
 
 // A script stuck in a synchronous loop never sees the channel close; a thread of our own notices

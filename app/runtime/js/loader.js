@@ -16,6 +16,26 @@ class LoadError extends Error {
   }
 }
 
+// The names the platform's entry goes by, per script kind: the recommended one first, then the
+// names seen in the wild (the hosted templates' loginByEmail, getByEmail, remove, ...).
+const ENTRY_NAMES = {
+  login: ['login', 'loginByEmail', 'loginByUsername'],
+  get_user: ['getUser', 'getByEmail', 'getUserByEmail'],
+  create: ['create', 'signup', 'createUser'],
+  verify: ['verify', 'verifyEmail'],
+  change_password: ['changePassword', 'updatePassword'],
+  delete: ['deleteUser', 'remove', 'removeUser'],
+  change_email: ['changeEmail', 'updateEmail'],
+};
+
+// The names to look for in `source`: the kind's, then a file's only top-level function.
+function entryNames(kind, source) {
+  const names = [...(ENTRY_NAMES[kind] || [])];
+  const declared = [...source.matchAll(/^(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)\s*\(/gm)].map((m) => m[1]);
+  if (declared.length === 1 && !names.includes(declared[0])) names.push(declared[0]);
+  return names;
+}
+
 // One compiled wrapper per (file, source): the parent sends the source every run.
 const cache = new Map();
 
@@ -66,4 +86,4 @@ function load(filename, source, names, injected) {
   return fn;
 }
 
-module.exports = { load, LoadError, INJECTED };
+module.exports = { load, LoadError, INJECTED, entryNames, ENTRY_NAMES };
