@@ -49,7 +49,9 @@ def format_result(result: dict, suffix: str = ".py") -> str:
         for frame in error.get("traceback") or ():
             if frame.get("file"):
                 lines.append(f"  {frame['file']}:{frame['line']} in {frame['function']}"
-                             + ("  (library)" if frame.get("library") else ""))
+                             + ("  (library)" if frame.get("library") else "")
+                             + ("  (anonymous function: traces cannot name it)" if frame.get("anonymous")
+                                and not frame.get("library") else ""))
             else:
                 lines.append(f"  {frame['function']}")
     if result.get("logs"):

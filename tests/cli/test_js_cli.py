@@ -103,3 +103,11 @@ def test_bundle_and_reproduce_a_javascript_customers_error(project, capsys, tmp_
     data = json.loads(out)
     assert data["local"]["outcome"] == "rejected" and data["matched_frames"] == 1
     assert data["local"]["frames"][0]["file"] == str(unpacked / "scripts" / "login.js")
+
+
+def test_an_anonymous_frame_is_called_out_in_the_human_output(capsys, tmp_path):
+    p = make_js_project(tmp_path / "anon", {"login": (
+        "function login(email, password, callback) {\n  [1].forEach(function () {\n    null.boom;\n  });\n}\n")})
+    code, out, _ = cli(capsys, "run", str(p.root), "login")
+    assert code == 1 and "TypeError" in out
+    assert f"{p.root / 'scripts' / 'login.js'}:3 in <anonymous>  (anonymous function: traces cannot name it)" in out

@@ -12,7 +12,6 @@ import pytest
 from tests.js_support import require_node
 from tests.node_host_support import PG_LOGIN, make_js_project
 
-pytestmark = pytest.mark.postgres
 RUN_TIMEOUT_MS = 60_000
 
 
@@ -33,6 +32,7 @@ def js_project(pg_server, tmp_path):
                            configuration=f'PG_URL = "{url}"\n'), table
 
 
+@pytest.mark.postgres
 def test_the_run_panel_runs_a_javascript_login_and_shows_result_sql_and_output(make_window, js_project, qtbot):
     project, table = js_project
     window = make_window(project)
@@ -51,6 +51,7 @@ def test_the_run_panel_runs_a_javascript_login_and_shows_result_sql_and_output(m
     assert window.controller.state == "idle" and panel.run_button.isEnabled()
 
 
+@pytest.mark.postgres
 def test_a_javascript_error_names_the_script_file_and_line(make_window, js_project, qtbot):
     project, _ = js_project
     window = make_window(project)
@@ -65,3 +66,21 @@ def test_a_javascript_error_names_the_script_file_and_line(make_window, js_proje
     frame = result["error"]["traceback"][-1]
     assert frame["file"].endswith("login.js") and frame["line"] == 2
     assert panel.badge.text() == "error"
+
+
+def test_stop_ends_a_javascript_busy_loop_and_the_window_stays_usable(make_window, tmp_path, qtbot):
+    from PySide6.QtCore import Qt
+
+    project = make_js_project(tmp_path / "loop", {"login": "function login(email, password, callback) {\n"
+                                                           "  console.log('about to spin');\n  while (true) {}\n}\n"})
+    window = make_window(project)
+    panel = window.run_panel
+    panel.select_script("login")
+    with qtbot.waitSignal(panel.result_shown, timeout=RUN_TIMEOUT_MS) as blocker:
+        assert panel.run()
+        qtbot.waitUntil(lambda: "about to spin" in window.output_panel.text(), timeout=RUN_TIMEOUT_MS)
+        assert window.controller.state == "running" and window.stop_action.isEnabled()
+        qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    result = blocker.args[0]
+    assert (result["outcome"], result["error"]["type"]) == ("error", "Stopped")
+    assert window.controller.state == "idle" and panel.run_button.isEnabled()

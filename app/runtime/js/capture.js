@@ -43,7 +43,7 @@ class Capture {
   }
 
   mask(text) {
-    for (const s of this.secrets) if (text.includes(s)) text = text.split(s).join('********');
+    for (const s of this.secrets) if (text.includes(s)) text = text.split(s).join('****'); // app/runtime/masking.py's MASK
     return text;
   }
 

@@ -15,6 +15,7 @@ class Channel {
     this.outbox = [];
     this.timer = null;
     this.reader = new FrameReader();
+    this.flushed = 0;
     socket.setNoDelay(true);
   }
 
@@ -37,17 +38,21 @@ class Channel {
     this._write(message);
   }
 
-  // Queue a run event; it leaves within FLUSH_MS, or with the next send().
+  // Queue a run event; it leaves within FLUSH_MS, or with the next send(). After a quiet spell it
+  // leaves at once: a script that logs and then blocks the event loop (a loop, a long computation)
+  // would otherwise keep its line from the parent until the run is killed.
   post(message) {
     this.outbox.push(message);
-    if (this.outbox.length >= MAX_QUEUED) this.flush();
-    else if (this.timer === null) {
+    if (this.outbox.length >= MAX_QUEUED || (this.timer === null && performance.now() - this.flushed >= FLUSH_MS)) {
+      this.flush();
+    } else if (this.timer === null) {
       this.timer = setTimeout(() => this.flush(), FLUSH_MS);
       this.timer.unref(); // never keeps a finished run alive
     }
   }
 
   flush() {
+    this.flushed = performance.now();
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     if (!this.outbox.length) return;
     const events = this.outbox;

@@ -228,8 +228,8 @@ function onExit(code) {
   // process.exit() from the script: the container ends; say so while the socket still writes.
   capture.finish();
   run.failure = { stage: 'exit', error: { type: 'ProcessExit', traceback: [],
-    message: `the script called process.exit(${code}); on the hosted platform this ends the container, so this one `
-      + 'was recycled too (global starts empty on the next run)' } };
+    message: `the script called process.exit(${code}): the Node child exited with code ${code}; on the hosted platform `
+      + 'this ends the container, so this one was recycled too (global starts empty on the next run)' } };
   channel.send(doneMessage(run, { exit: true }));
 }
 
