@@ -1,6 +1,8 @@
 'use strict';
 // What a script handed to callback (or threw), as JSON data for the parent.
 
+const path = require('path');
+
 const MAX_DEPTH = 32;
 
 function toData(value, depth = 0, seen = new WeakSet()) {
@@ -43,7 +45,7 @@ function frames(stack, filename) {
     const m = FRAME.exec(text);
     if (!m || !m[2]) continue;
     const file = m[2];
-    if (file.startsWith(HOST_DIR + '/') && !file.includes('/node_modules/')) continue;
+    if (file.startsWith(HOST_DIR + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`)) continue;
     let name = m[1] || null;
     if (name && name.includes(' [as ')) name = name.slice(0, name.indexOf(' [as '));
     const anonymous = !name || name === '<anonymous>' || name.endsWith('.<anonymous>');
