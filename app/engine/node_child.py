@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from app.engine.child import ChildStartError
 from app.engine.node import NodeRuntime, parse_version
 
 HOST_JS = Path(__file__).resolve().parent.parent / "runtime" / "js" / "host.js"
@@ -38,8 +39,9 @@ _TAIL = 16 * 1024
 _IS_WIN = sys.platform == "win32"
 
 
-class NodeStartError(RuntimeError):
-    """The Node child could not be started or did not connect."""
+class NodeStartError(ChildStartError):
+    """The Node child could not be started or did not connect (a ChildStartError like the Python
+    child's, so the container reports it the same way)."""
 
 
 class ChannelBroken(RuntimeError):
@@ -283,6 +285,10 @@ class NodeChild:
             pass
         with contextlib.suppress(OSError):
             stream.close()
+
+    def stderr_text(self, wait: float = 1.0) -> str:
+        """The Python child's name for output_tail(): what a crash message quotes."""
+        return self.output_tail(wait)
 
     def output_tail(self, wait: float = 1.0) -> str:
         """What the process wrote to its own fds 1 and 2 (a fatal error report, usually)."""
