@@ -25,6 +25,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "delete-in-login": (Severity.ERROR, "Login deletes from the legacy store"),
     "script-too-large": (Severity.ERROR, "the script is over the hosted 100 kB limit"),
     "unused-in-mode": (Severity.INFO, "the platform never calls this script in the project's mode"),
+    # static, JavaScript
+    "config-key-as-subtraction": (Severity.ERROR, "configuration.SOME-KEY reads as configuration.SOME minus KEY"),
+    "unary-plus-string": (Severity.ERROR, "+ \"text\" is a unary plus: the text becomes NaN"),
     # runtime
     "callback-not-called": (Severity.ERROR, "the entry finished without calling callback"),
     "callback-called-twice": (Severity.ERROR, "callback was called more than once"),
@@ -41,7 +44,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "module-not-available": (Severity.ERROR, "the script requires a module (or version) the offline module store does not have"),
     "module-stand-in": (Severity.INFO, "a module is served by a stand-in with the same API (bcrypt by bcryptjs)"),
     "compat-shim": (Severity.INFO, "an old driver API the hosted templates call is served by a compatibility shim"),
-    "connection-left-open": (Severity.WARNING, "a database connection was still open when the run ended"),
+    "connection-left-open": (Severity.WARNING, "a database connection is left open: never closed in the script "
+                                               "(lint), or still open when the run ended"),
     "dry-run-write-blocked": (Severity.WARNING, "a dry run refused a write it could not roll back (MongoDB)"),
     # across runs and flows
     "unstable-user-id": (Severity.ERROR, "the same user got different user_ids"),

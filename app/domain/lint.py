@@ -374,20 +374,47 @@ def _target_name(node: ast.AST) -> str | None:
     return None
 
 
-def _secret_name(name: str | None) -> bool:
+def secret_name(name: str | None) -> bool:
+    """A variable, key or argument name that holds a credential (password, apiKey, DB_TOKEN...)."""
     if not name:
         return False
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).replace("-", "_")
     return bool(_SECRET_NAME_RE.search(snake)) and not _NOT_SECRET_NAME_RE.search(snake)
 
 
-def _secret_value(node: ast.AST | None) -> bool:
+def secret_literal(value: str | None) -> bool:
     """A non-empty literal that is not a placeholder or the *name* of a configuration entry."""
-    value = _const_str(node) if node is not None else None
     if not value or not value.strip():
         return False
     v = value.strip()
     return not (_PLACEHOLDER_RE.match(v) or _CONFIG_KEY_RE.match(v))
+
+
+def credential_in_text(text: str) -> str | None:
+    """What credential a string literal carries (a URL with a password, a known key format), or None."""
+    m = _URL_CREDENTIALS_RE.search(text)
+    if m and not _PLACEHOLDER_RE.match(m.group(1)):
+        return "a URL with a user name and password"
+    for pattern, label in _KEY_FORMATS:
+        if pattern.search(text):
+            return label
+    return None
+
+
+def looks_like_sql(text: str) -> bool:
+    return bool(_SQL_RE.search(text))
+
+
+def looks_like_delete(text: str) -> bool:
+    """SQL text that deletes rows (DELETE FROM, DELETE TOP (n) ...)."""
+    return bool(_DELETE_RE.search(text) and _SQL_RE.search(text))
+
+
+_secret_name = secret_name
+
+
+def _secret_value(node: ast.AST | None) -> bool:
+    return secret_literal(_const_str(node) if node is not None else None)
 
 
 def _secret_findings(nodes: list[ast.AST], key: str) -> list[Finding]:
@@ -399,13 +426,9 @@ def _secret_findings(nodes: list[ast.AST], key: str) -> list[Finding]:
     for node in nodes:
         s = _const_str(node)
         if s is not None:
-            m = _URL_CREDENTIALS_RE.search(s)
-            if m and not _PLACEHOLDER_RE.match(m.group(1)):
-                hit(node, "a URL with a user name and password")
-            for pattern, label in _KEY_FORMATS:
-                if pattern.search(s):
-                    hit(node, label)
-                    break
+            what = credential_in_text(s)
+            if what:
+                hit(node, what)
         elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from app.domain.entry import find_entry
+from app.domain.js.rename import rename_entry as name_js_entry
 from app.domain.lint import lint_source
-from app.domain.rename import RenameError, name_js_entry, rename_entry
+from app.domain.rename import RenameError, rename_entry
 from app.domain.scripts import kind
+from tests.domain.js.test_rename import JS_ANON
 
 TEMPLATES = sorted((Path(__file__).parents[2] / "resources" / "templates").glob("*/*/*.py"))
 NAME_CODES = {"anonymous-entry", "non-recommended-name"}
@@ -145,54 +147,7 @@ def test_template_made_anonymous_gets_a_def(path):
         f"def {k.python_name}({params}):\n    return {impl}({params})  # the entry\n")
 
 
-# -- JavaScript -------------------------------------------------------------------------------
-
-JS_ANON = """// Get User (hosted)
-function (email, callback) {
-  const query = 'SELECT id FROM users WHERE email = $1 /* function (x) */';
-  db.query(query, [email], function (err, rows) {
-    if (err) return callback(err);
-    callback(null, rows[0] && { user_id: 'legacy|' + rows[0].id });
-  });
-}
-"""
-
-
-def test_js_anonymous_entry_gets_the_js_name():
-    out = name_js_entry(JS_ANON, "get_user")
-    assert out == JS_ANON.replace("function (email, callback) {", "function getUser(email, callback) {", 1)
-    assert name_js_entry(out, "get_user") == out  # already named: unchanged
-
-
-@pytest.mark.parametrize("src, expected", [
-    ("async function(user, callback) {}\n", "async function create(user, callback) {}\n"),
-    ("/* header */\nfunction\n(id, callback) {}\n", "/* header */\nfunction deleteUser(id, callback) {}\n"),
-    ("module.exports = function (email, cb) { return 1; };\n",
-     "module.exports = function verify(email, cb) { return 1; };\n"),
-    ("var re = /function (x)/; function (email, callback) {}\n",
-     "var re = /function (x)/; function verify(email, callback) {}\n"),
-])
-def test_js_forms(src, expected):
-    key = "create" if "user," in src else "delete" if "(id" in src else "verify"
-    assert name_js_entry(src, key) == expected
-
-
-def test_js_misnamed_entry_is_renamed_with_its_calls_but_not_properties():
-    src = ("function getByEmail(email, callback) {\n"
-           "  var o = { getByEmail: 1 }; o.getByEmail(); // getByEmail\n"
-           "  return getByEmail.length ? callback(null) : getByEmail(email, callback);\n}\n")
-    assert name_js_entry(src, "get_user") == (
-        "function getUser(email, callback) {\n"
-        "  var o = { getByEmail: 1 }; o.getByEmail(); // getByEmail\n"
-        "  return getUser.length ? callback(null) : getUser(email, callback);\n}\n")
-
-
-def test_js_without_a_function_is_refused():
-    with pytest.raises(RenameError):
-        name_js_entry("module.exports = async (email, callback) => callback(null);\n", "get_user")
-    with pytest.raises(RenameError):
-        name_js_entry("function getByEmail(a) { var getUser = 1; }\n", "get_user")
-
+# -- JavaScript: tests/domain/js/test_rename.py ------------------------------------------------
 
 # -- never anything but RenameError ---------------------------------------------------------
 

@@ -113,10 +113,17 @@ def expression_function(src: Source) -> Node | None:
     if stmt.type in ("function_declaration", "generator_function_declaration"):
         return stmt
     if stmt.type == "expression_statement" and stmt.named_child_count == 1:
-        expr = _unwrap(stmt.named_children[0])
-        if expr is not None and expr.type in FUNCTION_TYPES:
-            return expr
+        return _function_of(stmt.named_children[0])
     return None
+
+
+def _function_of(expr: Node | None) -> Node | None:
+    """The function an expression evaluates to: itself, or the right side of an assignment
+    (`module.exports = function (…) {…}` evaluates to the function)."""
+    expr = _unwrap(expr)
+    if expr is not None and expr.type == "assignment_expression":
+        expr = _unwrap(expr.child_by_field_name("right"))
+    return expr if expr is not None and expr.type in FUNCTION_TYPES else None
 
 
 def find_entry(src: Source, kind: ScriptKind) -> JsEntry | None:
@@ -135,4 +142,8 @@ def find_entry(src: Source, kind: ScriptKind) -> JsEntry | None:
         return _entry(src, named[0][1], named[0][0], kind, STATEMENTS, False)
     if len(bound) == 1:
         return _entry(src, bound[0][1], bound[0][0], kind, STATEMENTS, False)
+    loose = [f for stmt in _top_level(src) if stmt.type == "expression_statement" and stmt.named_child_count == 1
+             and (f := _function_of(stmt.named_children[0])) is not None]
+    if not bound and len(loose) == 1:  # an anonymous function among statements: meant as the entry
+        return _entry(src, loose[0], None, kind, STATEMENTS, False)
     return None

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from app.domain.findings import Finding, Severity, finding
-from app.domain.js.entry import EXPRESSION, JsEntry, bound_functions, find_entry
+from app.domain.js.entry import JsEntry, bound_functions, find_entry
 from app.domain.js.parser import Source, parse, syntax_errors, walk
+from app.domain.js.rules import run_rules
 from app.domain.lint import file_findings
 from app.domain.scripts import Mode, ScriptKind, kind
 
@@ -34,8 +35,7 @@ def lint_source(key: str, source: str, *, mode: Mode | str = "legacy", context: 
     body: list[Finding] = []
     entry = find_entry(src, k)
     body.extend(_entry_findings(src, entry, k, context))
-    for rule in RULES:
-        body.extend(rule(src, k, entry))
+    body.extend(run_rules(src, k, entry))
     body.sort(key=lambda f: (f.line or 0))
     return out + body
 
@@ -58,7 +58,12 @@ def _entry_findings(src: Source, entry: JsEntry | None, k: ScriptKind, context: 
                    f"name the entry {k.js_name}")
         yield finding("missing-entry", msg, k.key, src.line(bound[0][1]) if bound else None)
         return
-    if entry.anonymous:
+    if entry.anonymous and not entry.callable_by_loader:
+        yield finding("anonymous-entry",
+                      f"the entry is an anonymous function among other top-level code, so the platform looks "
+                      f"for a function named {k.js_name} and finds none; write {signature} {{…}}",
+                      k.key, entry.line, severity=Severity.ERROR)
+    elif entry.anonymous:
         yield finding("anonymous-entry",
                       f"the entry is an anonymous function, so stack traces show <anonymous>; write "
                       f"{signature} {{…}}", k.key, entry.line)
@@ -87,12 +92,8 @@ def _arity_problem(src: Source, entry: JsEntry, expected: tuple[str, ...]) -> st
     if entry.has_rest or total == n or _uses_arguments(src, entry.node):
         return None
     if total < n:
-        return (f"takes {total} arguments but the platform passes {n}, so callback lands in "
-                f"{entry.params[-1] if entry.params else 'no parameter'}")
+        got = expected[total - 1] if total else "nothing"
+        return (f"takes {total} arguments but the platform passes {n}, so "
+                f"{entry.params[-1] if entry.params else 'callback'} receives {got}, not callback")
     return f"takes {total} arguments but the platform passes {n}, so {entry.params[-1]} is undefined"
 
-
-# --- the other rules (each: (Source, ScriptKind, entry) -> findings) --------------------------------
-RULES: list = []
-
-_ = EXPRESSION  # the entry's form is part of its contract for the runner

@@ -34,12 +34,20 @@ def rename_entry(source: str, key: str) -> str:
         if entry.node.type == "arrow_function":
             raise RenameError("an arrow function cannot carry a name; write it as function "
                               f"{target}(…) {{…}}")
-        keyword = next((c for c in reversed(entry.node.children[:3]) if c.type in ("function", "*")), None)
-        if keyword is None:
+        params = entry.node.child_by_field_name("parameters")
+        if params is None:
+            raise RenameError("cannot locate the function's parameters")
+        # `function (`, `function\n(`, `function* (`: the name goes right before the parameters
+        star = next((c for c in entry.node.children if c.type == "*"), None)
+        keyword = star or next((c for c in entry.node.children if c.type == "function"), None)
+        if keyword is None or keyword.end_byte > params.start_byte:
             raise RenameError("cannot locate the function keyword")
-        at = src.offset(keyword.end_byte)
-        result = f"{source[:at]} {target}{source[at:].lstrip(' ')}" if source[at:at + 1] == " " \
-            else f"{source[:at]} {target}{source[at:]}"
+        at, end = src.offset(keyword.end_byte), src.offset(params.start_byte)
+        if source[at:end].strip():  # a comment between keyword and parameters: keep it, name after it
+            at = end
+            result = f"{source[:at]}{target}{source[at:]}"
+        else:
+            result = f"{source[:at]} {target}{source[end:]}"
     else:
         old = entry.name or ""
         edits = [(src.offset(n.start_byte), src.offset(n.end_byte)) for n in walk(src.root)
