@@ -7,6 +7,7 @@ grammar is modern JavaScript (ES2023: async/await, optional chaining, classes, t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -14,18 +15,22 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
-_PARSER = None
+_LOCAL = threading.local()  # a tree-sitter parser must not be shared between threads (the IDE lints on a pool)
+_LANGUAGE = None
 
 
 def _parser():
-    """One parser per process, built on first use (loading the grammar costs a few ms)."""
-    global _PARSER
-    if _PARSER is None:
+    """This thread's parser, built on first use (loading the grammar costs a few ms, once)."""
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        global _LANGUAGE
         import tree_sitter_javascript
         from tree_sitter import Language, Parser
 
-        _PARSER = Parser(Language(tree_sitter_javascript.language()))
-    return _PARSER
+        if _LANGUAGE is None:
+            _LANGUAGE = Language(tree_sitter_javascript.language())
+        parser = _LOCAL.parser = Parser(_LANGUAGE)
+    return parser
 
 
 @dataclass

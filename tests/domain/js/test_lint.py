@@ -317,3 +317,13 @@ def test_findings_come_in_line_order_after_file_level_ones():
                 "  var k = configuration.A-B;\n  callback(null);")
     assert codes("create", src, mode="migration")[0] == ("unused-in-mode", None)
     assert [line for _, line in codes("login", src)] == sorted(line for _, line in codes("login", src))
+
+
+def test_lint_from_several_threads_at_once_gives_each_its_own_answer():
+    from concurrent.futures import ThreadPoolExecutor
+
+    sources = [GOOD_LOGIN, login("  var k = configuration.A-B;\n  callback(null);"), "function (a) {"] * 20
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda s: codes("login", s), sources))
+    assert results == [codes("login", s) for s in sources]
+    assert results[:3] == [[], [("config-key-as-subtraction", 2)], [("syntax-error", 1)]]
