@@ -81,8 +81,10 @@ class _Facts:
                     if n.type == "assignment_expression" and right is not None and \
                             _literal_text(src, right) is not None:
                         literal[name] = literal.get(name, 0) + 1
+        params = {src.node_text(i) for n in self.nodes if n.type == "formal_parameters"
+                  for i in walk(n) if i.type == "identifier"}
         # names only ever bound to a string: building SQL from them is building it from constants
-        self.constants = {name for name, k in assigned.items() if literal.get(name) == k}
+        self.constants = {name for name, k in assigned.items() if literal.get(name) == k and name not in params}
 
     def is_literal(self, node: Node) -> bool:
         if node.type in ("string", "number", "true", "false", "null", "undefined"):

@@ -155,6 +155,12 @@ def test_parameterised_or_constant_sql_is_not_reported(statement):
     assert "sql-string-concat" not in [c for c, _ in codes("login", login(statement + "\n  callback(null);"))]
 
 
+def test_a_parameter_named_like_a_constant_is_input():
+    src = ("const email = 'x';\nfunction login(email, password, callback) {\n"
+           "  var q = 'SELECT id FROM users WHERE email = ' + email;\n  callback(null);\n}\n")
+    assert codes("login", src) == [("sql-string-concat", 3)]
+
+
 def test_one_finding_per_concatenated_expression():
     src = login("  var q = 'SELECT a FROM t WHERE x = ' + a + ' AND y = ' + b + ' AND z = ' + c;\n"
                 "  callback(null);")
