@@ -58,9 +58,9 @@ class DryRunGuard:
         with _dry_lock:
             _dry_connections.add(conn)
 
-    def refuse(self, what: str) -> DryRunRefused:
+    def refuse(self, what: str, hint: str = "") -> DryRunRefused:
         message = (f"dry run: {what}, so its writes could not be rolled back; the dry run refuses it. "
-                   "Run with commit writes on (customdb run --commit, or the Run panel's \"commit "
+                   f"{hint}Run with commit writes on (customdb run --commit, or the Run panel's \"commit "
                    "writes\") to let it write.")
         with contextlib.suppress(Exception):
             self.warn(f"[dry run] refused: {what}")
@@ -211,8 +211,8 @@ def _check_statement(conn: Connection, cursor: Any, statement: str, parameters: 
     dialect = conn.dialect.name
     found = control(statement, dialect)
     if found:
-        raise guard.refuse(f"the SQL statement {found} would end the run's transaction and let what "
-                           "follows (or came before) be committed; use db.begin_nested() for a savepoint")
+        raise guard.refuse(f"the SQL statement {found} would end the run's transaction",
+                           "For a savepoint use db.begin_nested(). ")
     raw = getattr(cursor, "connection", None)
     if dialect == "sqlite":
         if getattr(raw, "in_transaction", True) is False:  # ended by SQLite itself: begin again
