@@ -270,7 +270,8 @@ def adopt_environment_overrides() -> None:
 
 
 def _scrub_start_environment(names: list[str]) -> None:
-    """Zero the `NAME=value` entries of the environment block /proc/self/environ shows (Linux)."""
+    """Zero the values of these `NAME=value` entries in the environment block /proc/self/environ
+    shows (Linux). The names stay, so unsetenv still finds and drops the entries from `environ`."""
     if not os.path.exists("/proc/self/stat"):
         return
     try:
@@ -287,7 +288,8 @@ def _scrub_start_environment(names: list[str]) -> None:
         offset = 0
         for entry in shown.split(b"\0"):
             if entry.startswith(prefixes):
-                ctypes.memset(start + offset, 0, len(entry))
+                name_length = entry.index(b"=") + 1
+                ctypes.memset(start + offset + name_length, 0, len(entry) - name_length)
             offset += len(entry) + 1
     except (OSError, ValueError, IndexError):
         pass

@@ -21,8 +21,8 @@ def get_user(email, callback):
     with open(f"/proc/{os.getppid()}/environ", "rb") as f:
         parent = f.read().decode("latin-1")
     seen = "SEEN" if configuration["API_KEY"] in parent else "hidden"
-    named = "named" if "CUSTOMDB_CONFIG_API_KEY" in parent else "unnamed"
-    callback(None, {"user_id": f"{seen}|{named}|{len(configuration['API_KEY'])}", "email": email})
+    child = "SEEN" if "CUSTOMDB_CONFIG_API_KEY" in os.environ else "hidden"
+    callback(None, {"user_id": f"{seen}|{child}|{len(configuration['API_KEY'])}", "email": email})
 '''
 
 
@@ -35,5 +35,5 @@ def test_the_script_cannot_read_an_environment_secret_from_the_cli_process(tmp_p
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert result["result"]["user_id"] == f"hidden|unnamed|{len(SECRET)}", result
+    assert result["result"]["user_id"] == f"hidden|hidden|{len(SECRET)}", result
     assert SECRET not in done.stdout
