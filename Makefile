@@ -14,14 +14,16 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-# The offline npm module store JavaScript scripts require() (app/runtime/js/store), installed by
-# `npm ci` from the committed lockfile (packaging/npm_ci.py: the pinned Node wheel's npm, else the
-# system's); again only when the lockfile changes.
+# The offline npm module store JavaScript scripts require() (app/runtime/js/store) and the
+# embedded sample database (app/runtime/js/sampledb: PGlite), installed by `npm ci` from the
+# committed lockfiles (packaging/npm_ci.py: the pinned Node wheel's npm, else the system's); again
+# only when a lockfile changes.
 JS_STORE := app/runtime/js/store
-JS_STAMP := $(JS_STORE)/node_modules/.customdb-$(shell cksum $(JS_STORE)/package-lock.json | cut -d' ' -f1)
+JS_SAMPLEDB := app/runtime/js/sampledb
+JS_STAMP := $(JS_STORE)/node_modules/.customdb-$(shell cat $(JS_STORE)/package-lock.json $(JS_SAMPLEDB)/package-lock.json | cksum | cut -d' ' -f1)
 
-$(JS_STAMP): $(JS_STORE)/package-lock.json $(STAMP)
-	$(PY) packaging/npm_ci.py $(JS_STORE)
+$(JS_STAMP): $(JS_STORE)/package-lock.json $(JS_SAMPLEDB)/package-lock.json $(STAMP)
+	$(PY) packaging/npm_ci.py $(JS_STORE) $(JS_SAMPLEDB)
 	@touch $@
 
 js-store: $(JS_STAMP)
@@ -81,4 +83,4 @@ package-test: package
 		dist/customdb-studio/customdb-studio --smoke-test
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache $(JS_STORE)/node_modules
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache $(JS_STORE)/node_modules $(JS_SAMPLEDB)/node_modules

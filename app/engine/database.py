@@ -87,8 +87,14 @@ def database_url(project: Any, override: str | None = None, *,
     against the project folder, and the password (keychain entry DATABASE_PASSWORD, or the
     CUSTOMDB_DATABASE_PASSWORD environment variable) filled in when the URL names a user without one.
 
-    The result can hold the password: never display it; use redact_url().
+    The result can hold the password: never display it; use redact_url(). A project on the embedded
+    sample database gets it started here (app.engine.sampledb), on first use.
     """
+    if override is None:
+        from app.engine import sampledb
+
+        if sampledb.is_embedded(project):
+            sampledb.ensure_running(project)
     raw = resolve_sqlite_url(override, project.root) if override else project.resolved_database_url()
     parsed = parse_url(raw)
     if parsed.username and parsed.password is None:
