@@ -67,3 +67,32 @@ def node_eval(code: str, timeout_s: float = 60) -> subprocess.CompletedProcess:
     node = require_node()
     prelude = f"const store = require({json.dumps(str(JS / 'require.js'))});\n"
     return subprocess.run([node, "-e", prelude + code], capture_output=True, text=True, timeout=timeout_s)
+
+
+@pytest.fixture(scope="module")
+def embedded_project(tmp_path_factory):
+    """A project on the embedded sample database (its own user data folder, so the seeded folder is
+    made once per test module), started; stopped at the end of the module."""
+    from app.domain.project import Project
+    from app.engine import sampledb
+
+    require_node()
+    if not (sampledb.SERVER_JS.parent / "node_modules" / "@electric-sql" / "pglite").is_dir():
+        _unavailable("the sample database's modules (make js-store)")
+    home = tmp_path_factory.mktemp("userdata")
+    previous = os.environ.get("CUSTOMDB_DATA_DIR")
+    os.environ["CUSTOMDB_DATA_DIR"] = str(home)
+    root = tmp_path_factory.mktemp("embedded") / "project"
+    root.mkdir()
+    port = sampledb.free_port()
+    project = Project(root=root, name="embedded", database_url=sampledb.python_url(port),
+                      extra={sampledb.SECTION: {"engine": sampledb.ENGINE, "port": port}})
+    try:
+        sampledb.ensure_running(project)
+        yield project
+    finally:
+        sampledb.stop(project)
+        if previous is None:
+            os.environ.pop("CUSTOMDB_DATA_DIR", None)
+        else:
+            os.environ["CUSTOMDB_DATA_DIR"] = previous

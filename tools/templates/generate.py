@@ -73,9 +73,9 @@ def render_language(language: str, sources: Path = SOURCES) -> dict[str, str]:
         mode, name = relative.parent.as_posix(), source.name.removesuffix(".j2")
         template = env.get_template(relative.as_posix())
         for dialect in wanted:
-            if dialect not in shared:
+            if dialect not in shared and dialect not in overrides:  # a language may add its own (mongodb)
                 raise ValueError(f"{language}/language.toml names unknown dialect {dialect!r}")
-            data = {**shared[dialect], **overrides.get(dialect, {})}
+            data = {**shared.get(dialect, {}), **overrides.get(dialect, {})}
             context = {**data, "dialect": dialect, "mode": mode, "key": name.split(".")[0],
                        "language": language}
             out = config["output"].format(dialect=dialect, mode=mode, name=name)

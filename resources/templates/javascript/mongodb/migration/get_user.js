@@ -1,0 +1,64 @@
+// Get User (automatic migration, MongoDB): look up a user the platform does not have yet.
+//
+// The platform calls it on signup (exists -> refuse), identifier-first login, management API calls
+// (e-mail change, create user: is the address taken?) and password reset (then Change Password runs
+// and the platform creates the user from this profile with the new password).
+//   callback(null, profile)       the user exists and has not migrated
+//   callback(null)                no such user, or a user already migrated
+//   callback(new Error(message))  the store could not be asked
+// Why it never marks the user migrated: most of these calls only ask whether the user exists, and
+// the platform creates nobody then. A user marked here would be stranded: Login refuses a marked
+// user and Get User answers "not found" for one, so they could never log in or reset their password
+// again. The user is marked where the platform really creates them: by Login when it hands them
+// over, and by Change Password when a reset migrates them.
+// Why a migrated user is "not found": the platform only asks about users it does not have. A marked
+// user was copied there once and has since been deleted on purpose; a profile here would let a
+// password reset re-create them, whereas "not found" lets a fresh signup go ahead as a new user.
+// configuration: DATABASE_URL, DATABASE_PASSWORD (secret).
+async function getUser(email, callback) {
+  const { MongoClient, ObjectId } = require('mongodb');
+  const url = new URL(configuration.DATABASE_URL);
+  const auth = url.username ? { username: decodeURIComponent(url.username), password: configuration.DATABASE_PASSWORD } : undefined;
+  url.username = '';
+  const client = new MongoClient(url.toString(), auth ? { auth } : {});
+  // e-mails compare case-insensitively, as the SQL templates' do
+  const byEmail = { collation: { locale: 'en', strength: 2 } };
+  let users;
+  // connect, do the work, and close the connection whatever happens
+  const withDatabase = async (work) => {
+    try {
+      await client.connect();
+      users = client.db().collection('users');
+      return await work();
+    } finally {
+      await client.close().catch(() => {});
+    }
+  };
+
+  let row;
+  try {
+    row = await withDatabase(() => users.findOne({ email }, byEmail));
+  } catch (error) { // unreachable store or failed query: a failure, not "not found"
+    console.error('getUser: could not query the users collection:', error.message);
+    return callback(new Error('The user store could not be reached.'));
+  }
+  if (!row) return callback(null);
+  if (row.migrated) { // copied to the platform once and deleted there since: see above
+    console.log('getUser: legacy user ' + row._id + ' is already migrated; answering not found');
+    return callback(null);
+  }
+  return callback(null, profile(row));
+
+  // The user as the platform will store it. Login builds exactly the same profile, and the
+  // password hash never leaves the database.
+  function profile(row) {
+    const user = {
+      user_id: 'legacy|' + row._id.toString(),
+      email: row.email,
+      nickname: row.nickname,
+      email_verified: Boolean(row.email_verified),
+    };
+    if (row.username) user.username = row.username;
+    return user;
+  }
+}
