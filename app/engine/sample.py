@@ -219,16 +219,18 @@ SAMPLE_CASES: dict[str, dict] = {
 }
 
 
-def sample_project_dir() -> Path:
-    return user_data_dir() / "sample"
+def sample_project_dir(language: str = "python") -> Path:
+    return user_data_dir() / ("sample" if language == "python" else f"sample-{language}")
 
 
-def ensure_sample_project() -> Path:
+def ensure_sample_project(language: str = "python") -> Path:
     """The sample project's folder, created on first use. An existing sample is never overwritten,
-    since the user may have edited it; only a deleted legacy.db is generated again."""
-    folder = sample_project_dir()
+    since the user may have edited it; only a deleted legacy.db is generated again. The JavaScript
+    twin (`language="javascript"`) holds the same users in the embedded sample database."""
+    folder = sample_project_dir(language)
+    python = language == "python"
     if (folder / PROJECT_FILE).is_file():
-        if not (folder / SAMPLE_DB).exists():
+        if python and not (folder / SAMPLE_DB).exists():
             generate_legacy_db(folder / SAMPLE_DB)
         return folder
     if folder.exists() and any(folder.iterdir()):
@@ -238,7 +240,11 @@ def ensure_sample_project() -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".sample-"))
     try:
-        project = create_project(staging / "sample", database="sqlite", mode="legacy", name=SAMPLE_NAME)
+        if python:
+            project = create_project(staging / "sample", database="sqlite", mode="legacy", name=SAMPLE_NAME)
+        else:
+            project = create_project(staging / "sample", mode="legacy", language=language,
+                                     name=f"{SAMPLE_NAME} (JavaScript)")
         for name, case in SAMPLE_CASES.items():
             (project.cases_dir / f"{name}.json").write_text(json.dumps(case, indent=2) + "\n", encoding="utf-8")
         if folder.exists():

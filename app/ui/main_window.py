@@ -304,6 +304,9 @@ class MainWindow(QMainWindow):
         file = bar.addMenu("&File")
         self._action(file, "&New project…", self.new_project, QKeySequence.StandardKey.New)
         self._action(file, "&Open project…", self.open_project_dialog, QKeySequence.StandardKey.Open)
+        samples = file.addMenu("New &sample project")
+        self._action(samples, "&Python", lambda: self.open_sample("python"))
+        self._action(samples, "&JavaScript", lambda: self.open_sample("javascript"))
         self.recent_menu = file.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file.addSeparator()
@@ -671,6 +674,18 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.created is not None:
             self.open_project_folder(dialog.created)
 
+    def open_sample(self, language: str) -> None:
+        """Open the sample project (Acme Corp's users) in this language, made on first use; the
+        JavaScript one runs on the embedded sample database."""
+        from app.engine.sample import ensure_sample_project
+
+        try:
+            folder = ensure_sample_project(language)
+        except Exception as e:  # noqa: BLE001 - a disk or template problem: say it, keep this window
+            QMessageBox.critical(self, "Cannot create the sample project", str(e))
+            return
+        self.open_project_folder(folder)
+
     def open_project_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a connection project", str(self.project.root.parent))
         if folder:
@@ -725,6 +740,17 @@ class MainWindow(QMainWindow):
         self.autosave_timer.stop()
         self.save_layout()
         self.controller.shutdown()
+        self._stop_sample_database()
         if self in MainWindow.open_windows:
             MainWindow.open_windows.remove(self)
         event.accept()
+
+    def _stop_sample_database(self) -> None:
+        """The project's embedded sample database stops with its window (off the GUI thread: it
+        flushes its data first)."""
+        from app.engine import sampledb
+
+        if sampledb.is_embedded(self.project):
+            import threading
+
+            threading.Thread(target=sampledb.stop, args=(self.project,), name="customdb-sampledb-stop").start()
