@@ -7,7 +7,6 @@
 
 const runs = require('./runs.js');
 const { Session } = require('./session.js');
-const embedded = require('./embedded.js');
 
 const STATE = Symbol('customdb.pg');
 
@@ -132,7 +131,6 @@ function instrument(pg) {
   };
 
   instrumentPool(pg);
-  embedded.instrumentPg(pg, { originalConnect, stateOf });
   addConnectShim(pg);
   return pg;
 }
