@@ -54,3 +54,12 @@ def test_commit_lets_writes_through_to_the_driver(tmp_path):
       });
     }""", args=[{"email": "a@x"}], dry_run=False, timeoutS=8)
     assert report["calls"][0]["value"] == "MongoServerSelectionError"  # it tried the server
+
+
+@pytest.mark.parametrize("module", ["mongodb", "mongodb@3.1.4"])
+def test_the_static_connect_with_a_callback_is_called(tmp_path, module):
+    [report] = run_script(tmp_path, f"""function login(email, password, callback) {{
+      require('{module}').MongoClient.connect('mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300&connectTimeoutMS=300',
+        function (err, client) {{ callback(null, err ? 'no server: ' + err.name : 'connected'); }});
+    }}""", args=["a@x", "pw"], timeoutS=8)
+    assert report["calls"] and report["calls"][0]["value"].startswith("no server: Mongo")
