@@ -26,7 +26,7 @@ from multiprocessing.connection import Client, Connection, Listener
 from typing import Any
 
 from app.engine.winjob import create_job_for, terminate_job
-from app.runtime.processes import kill_tree
+from app.runtime.processes import CONTAINER_MARK_ENV, kill_marked, kill_tree
 from app.runtime.protocol import CHILD_FLAG, decode, encode
 
 _HAS_POLL = sys.platform != "win32" and hasattr(select, "poll")  # Windows pipes cannot be polled
@@ -82,6 +82,8 @@ class Child:
         self._poller: Any = None
         self._job: Any = None  # Windows: the job object holding the child and what it starts
         self._group_killed = False
+        self._tree_killed = False  # its whole tree was killed while it lived
+        self._mark = secrets.token_hex(12)  # in the child's environment: what it starts inherits it
 
     # -- start -------------------------------------------------------------------------------------
     @classmethod
@@ -97,7 +99,8 @@ class Child:
                 # a session (and process group) of its own: what the script starts is ended with it
                 child.proc = subprocess.Popen(
                     child_command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                    env=child_environment() if env is None else env, close_fds=True, creationflags=creation,
+                    env={**(child_environment() if env is None else env), CONTAINER_MARK_ENV: child._mark},
+                    close_fds=True, creationflags=creation,
                     start_new_session=os.name == "posix")
             except OSError as e:
                 raise ChildStartError(f"cannot start the runner child ({e.strerror or e})") from None
@@ -202,6 +205,7 @@ class Child:
             return
         if proc.poll() is None:
             kill_tree(proc.pid)  # POSIX; its pid is not reaped yet, so it cannot name another process
+            self._tree_killed = True
             with contextlib.suppress(OSError):
                 proc.kill()
         self._kill_group()
@@ -210,12 +214,16 @@ class Child:
 
     def _kill_group(self) -> None:
         """SIGKILL what is left in the child's process group (forks, subprocesses), also after the
-        child itself died: the group's id stays taken while a member lives."""
+        child itself died: the group's id stays taken while a member lives. A child that died on
+        its own left its other descendants to init: they are found by the container's mark."""
         if os.name != "posix" or self.proc is None or self._group_killed:
             return
         self._group_killed = True
+        died_alone = self.proc.poll() is not None and not self._tree_killed
         with contextlib.suppress(OSError):
             os.killpg(self.proc.pid, signal.SIGKILL)
+        if died_alone:
+            kill_marked(self._mark)
 
     def close(self) -> None:
         """Kill the process and release the channel."""
@@ -232,11 +240,12 @@ class Child:
         """Wait for the child's end (it is dying or was killed): what it started goes with it."""
         if self.proc is None:
             return None
-        self._kill_group()
         try:
-            return self.proc.wait(timeout)
+            code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            return None
+            code = None
+        self._kill_group()
+        return code
 
     # -- crash report ------------------------------------------------------------------------------
     def _read_stderr(self) -> None:

@@ -13,10 +13,14 @@ descendant, wherever its session or group went (`setsid`, `start_new_session=Tru
 - Windows: the parent puts the child in a job object that is terminated with it (child.py); the
   end of an ok run ends nothing there (the job ends with the container).
 
-What is not covered: a process moved to a session of its own whose ancestors inside the tree have
-all died when the runner child itself dies abruptly (os._exit, a segfault, SIGKILL by someone
-else) is re-parented to init and keeps running. Other POSIX systems (macOS) have no /proc and no
-subreaper: there only the child's process group is killed.
+- When the runner child died on its own (os._exit, a segfault, a kill from outside), what it
+  started has been re-parented to init: those processes are found by the container's mark, a
+  random `CUSTOMDB_CONTAINER` value in the child's start-up environment, which every fork and every
+  program it runs inherits (`kill_marked`, Linux).
+
+What is not covered: a process started with an environment of its own (`env=...` without the
+mark) outside the child's process group, once the runner child died abruptly. Other POSIX systems
+(macOS) have no /proc and no subreaper: there only the child's process group is killed.
 """
 
 from __future__ import annotations
@@ -117,6 +121,36 @@ def kill_tree(pid: int, pgid: int | None = None) -> None:
         with contextlib.suppress(OSError):
             os.killpg(pgid, signal.SIGKILL)
     _signal(frozen, signal.SIGCONT)  # a SIGKILL is delivered to a stopped process anyway; harmless
+
+
+CONTAINER_MARK_ENV = "CUSTOMDB_CONTAINER"
+
+
+def kill_marked(mark: str) -> int:
+    """SIGKILL every process whose start-up environment holds CUSTOMDB_CONTAINER=<mark> (Linux);
+    returns how many. The mark is random per container, so it names no other process."""
+    if not _LINUX or not mark:
+        return 0
+    needle = f"{CONTAINER_MARK_ENV}={mark}".encode()
+    me = os.getpid()
+    killed = 0
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return 0
+    for name in names:
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                environ = f.read()
+        except OSError:  # gone, or another user's
+            continue
+        if needle in environ.split(b"\0"):
+            with contextlib.suppress(OSError):
+                os.kill(int(name), signal.SIGKILL)
+                killed += 1
+    return killed
 
 
 def end_children() -> int:
