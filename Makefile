@@ -70,7 +70,7 @@ $(PACKAGE_STAMP): $(STAMP)
 	@rm -f $(VENV)/.package-*
 	@touch $@
 
-package: system-deps $(PACKAGE_STAMP) $(JS_STAMP)
+package: system-deps $(PACKAGE_STAMP) $(JS_STAMP) $(TS_STAMP)
 	@bash packaging/linux/install-build-deps.sh
 	@start=$$(date +%s); \
 	$(PY) packaging/make_icons.py --out build/icons >/dev/null && \

@@ -29,8 +29,8 @@ from typing import Any
 ALICE = ("alice@example.com", "wonderland-42")
 
 # Seconds per check. Generous: a cold jedi on a slow CI runner takes several seconds.
-TIMEOUTS = {"window": 60.0, "completion": 120.0, "runner": 90.0, "javascript": 90.0, "keychain": 30.0,
-            "drivers": 60.0}
+TIMEOUTS = {"window": 60.0, "completion": 120.0, "runner": 90.0, "javascript": 90.0, "js-completion": 60.0,
+            "keychain": 30.0, "drivers": 60.0}
 
 # The JavaScript check's Login: the module store's bcrypt (bcryptjs) over Node's own SQLite.
 JS_LOGIN = r"""function login(email, password, callback) {
@@ -290,6 +290,26 @@ class Smoke:
         return (f"JavaScript Login {email} -> ok, user_id {result.result.get('user_id')!r} ({took:.2f} s, "
                 f"{runtime.source} node, bcrypt {'served by bcryptjs' if stand_in else 'from the store'})")
 
+    def check_js_completion(self) -> str:
+        """`configuration.` completes a project's keys in a JavaScript script, from the bundled
+        TypeScript language server."""
+        service_cls = _import("app.engine.js_completion", "TypeScriptService")
+        tsc = _import("app.engine.js_tools", "tsc_path")()
+        if tsc is None:
+            raise MissingPiece("TypeScript's language server (resources/typescript) is not in the bundle")
+        service = service_cls(workspace=self.workdir / "typescript")
+        source = "function login(email, password, callback) {\n  configuration.\n}\n"
+        started = time.monotonic()
+        try:
+            service.configure("login", ["SMOKE_KEY", "DB_URL"])
+            names = [item.name for item in service.complete(source, 2, len("  configuration."))]
+        finally:
+            with contextlib.suppress(Exception):
+                service.close()
+        if names != ["DB_URL", "SMOKE_KEY"]:
+            raise RuntimeError(f"`configuration.` offered {', '.join(names[:8]) or 'nothing'}, not the project's keys")
+        return f"`configuration.` -> {', '.join(names)} ({time.monotonic() - started:.2f} s, {tsc.name} --lsp)"
+
     def check_keychain(self) -> str:
         import keyring
         from keyring.backends import fail
@@ -436,6 +456,7 @@ def run_smoke(report: Report, workdir: Path) -> int:
         ("completion", smoke.check_completion),
         ("runner", smoke.check_runner),
         ("javascript", smoke.check_javascript),
+        ("js-completion", smoke.check_js_completion),
         ("keychain", smoke.check_keychain),
         ("drivers", smoke.check_drivers),
     ]

@@ -202,3 +202,33 @@ def js_runtime_files() -> list[tuple[str, str]]:
             continue
         out.append((str(path), str(rel.parent)))
     return out
+
+
+# -- TypeScript's language server (JavaScript completion) ----------------------------------------
+# The native tsc of the build machine's platform (a Go binary: no Node needed) with the lib.*.d.ts
+# beside it, and the @types packages; not the typescript package's JavaScript wrapper.
+TS_TOOLS = ROOT / "resources" / "typescript"
+
+
+def typescript_files() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(binaries, datas) of the language server, at the paths app.engine.js_tools looks in."""
+    modules = TS_TOOLS / "node_modules"
+    natives = sorted((modules / "@typescript").glob("typescript-*/lib"))
+    if not natives or not (modules / "@types" / "node").is_dir():
+        raise SystemExit(f"{modules} is not installed: run `make js-tools` (npm ci) before packaging")
+    binaries, datas = [], []
+    for lib in natives:
+        for path in sorted(lib.iterdir()):
+            dest = str(path.parent.relative_to(ROOT))
+            if path.name in ("tsc", "tsc.exe"):
+                binaries.append((str(path), dest))
+            elif path.is_file() and path.name != "tsc.sig":
+                datas.append((str(path), dest))
+        for extra in ("LICENSE", "NOTICE.txt", "package.json"):
+            if (lib.parent / extra).is_file():
+                datas.append((str(lib.parent / extra), str(lib.parent.relative_to(ROOT))))
+    for path in sorted((modules / "@types").rglob("*")):
+        if path.is_file():
+            datas.append((str(path), str(path.parent.relative_to(ROOT))))
+    datas.append((str(TS_TOOLS / "package.json"), str(TS_TOOLS.relative_to(ROOT))))
+    return binaries, datas

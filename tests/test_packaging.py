@@ -128,12 +128,17 @@ def test_spec_collects_what_the_bundle_needs(spec_run):
     assert analysis["module_collection_mode"]["app.runtime"] == "pyz+py"
     assert Path(calls["Analysis"].args[0][0]).name == "entry.py"
     # JavaScript projects: node (nothing else of its wheel) with Node's LICENSE, the host, the store
-    [(node, node_dest)] = analysis["binaries"]
+    [(node, node_dest), *tsc] = analysis["binaries"]
     assert node_dest == "jsrt" and Path(node).name in ("node", "node.exe")
     assert "jsrt/LICENSE" in datas and "app/runtime/js/host.js" in datas
     assert "app/runtime/js/store/node_modules/pg/package.json" in datas
-    assert not any(d.endswith((".map", ".d.ts")) or "/node_modules/@types/" in d for d in datas)
+    store = [d for d in datas if d.startswith("app/runtime/js/store/")]
+    assert not any(d.endswith((".map", ".d.ts")) or "/node_modules/@types/" in d for d in store)
     assert not any("/npm/" in d or "corepack" in d for d in datas)
+    # JavaScript completion: TypeScript's native server (no Node, not its JavaScript wrapper) and the types
+    assert [Path(b).name for b, _ in tsc] in (["tsc"], ["tsc.exe"])
+    assert "resources/typescript/node_modules/@types/pg/index.d.ts" in datas
+    assert not any(d.startswith("resources/typescript/node_modules/typescript/") for d in datas)
 
 
 @pytest.mark.slow

@@ -32,12 +32,13 @@ def test_smoke_test_of_the_source_tree_passes_every_check(tmp_path):
     lines = proc.stdout.splitlines()
     checks = [line for line in lines if line.startswith(("ok ", "FAIL"))]
     assert [c.split(":")[0].split()[-1] for c in checks] == ["window", "completion", "runner", "javascript",
-                                                             "keychain", "drivers"], proc.stdout
+                                                             "js-completion", "keychain", "drivers"], proc.stdout
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert all(c.startswith("ok   ") for c in checks)
     assert "alice@example.com -> ok" in proc.stdout
     assert "JavaScript Login alice@example.com -> ok" in proc.stdout  # through Node and the module store
-    assert lines[-1] == "smoke test: 6 passed, 0 failed"
+    assert "`configuration.` -> DB_URL, SMOKE_KEY" in proc.stdout  # the bundled TypeScript server
+    assert lines[-1] == "smoke test: 7 passed, 0 failed"
     assert report.read_text().splitlines() == lines  # the report file carries the same lines
     # it worked on a temporary copy: nothing was written to the user's data folder
     assert not (tmp_path / "data" / "customdb-studio").exists()
@@ -54,6 +55,7 @@ def test_failures_are_reported_one_line_each_and_fail_the_run(monkeypatch, tmp_p
     monkeypatch.setattr(smoke.Smoke, "check_completion", broken)
     monkeypatch.setattr(smoke.Smoke, "check_runner", missing)
     monkeypatch.setattr(smoke.Smoke, "check_javascript", lambda self: "node")
+    monkeypatch.setattr(smoke.Smoke, "check_js_completion", lambda self: "tsc")
     monkeypatch.setattr(smoke.Smoke, "check_keychain", lambda self: "keyring.backends.null.Keyring")
     monkeypatch.setattr(smoke.Smoke, "check_drivers", lambda self: "sqlite")
     # run_smoke points these at its folder; monkeypatch restores them after the test
@@ -67,9 +69,10 @@ def test_failures_are_reported_one_line_each_and_fail_the_run(monkeypatch, tmp_p
         "FAIL completion: ValueError: no newlines please",
         "FAIL runner: app.engine.runner is missing (not built yet, or not in the bundle)",
         "ok   javascript: node",
+        "ok   js-completion: tsc",
         "ok   keychain: keyring.backends.null.Keyring",
         "ok   drivers: sqlite",
-        "smoke test: 4 passed, 2 failed",
+        "smoke test: 5 passed, 2 failed",
     ]
 
 
@@ -103,7 +106,7 @@ def test_a_bundle_without_the_default_window_layout_fails_the_window_check(tmp_p
         from app import smoke
         from app.ui import window_layout
         window_layout.DEFAULT_STATE = Path(sys.argv[1]) / "left-out.bin"
-        for name in ("completion", "runner", "keychain", "drivers"):
+        for name in ("completion", "runner", "javascript", "js_completion", "keychain", "drivers"):
             setattr(smoke.Smoke, f"check_{name}", lambda self: "skipped here")
         sys.exit(smoke.run_smoke(smoke.Report(out=sys.stdout), Path(sys.argv[1])))
     """)
