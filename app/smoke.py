@@ -29,23 +29,8 @@ from typing import Any
 ALICE = ("alice@example.com", "wonderland-42")
 
 # Seconds per check. Generous: a cold jedi on a slow CI runner takes several seconds.
-TIMEOUTS = {"window": 60.0, "completion": 120.0, "runner": 90.0, "javascript": 90.0, "js-completion": 60.0,
+TIMEOUTS = {"window": 60.0, "completion": 120.0, "runner": 90.0, "javascript": 240.0, "js-completion": 60.0,
             "keychain": 30.0, "drivers": 60.0}
-
-# The JavaScript check's Login: the module store's bcrypt (bcryptjs) over Node's own SQLite.
-JS_LOGIN = r"""function login(email, password, callback) {
-  const bcrypt = require('bcrypt');
-  const { DatabaseSync } = require('node:sqlite');
-  const db = new DatabaseSync(configuration.DB_PATH, { readOnly: true });
-  const row = db.prepare('SELECT id, email, password_hash FROM users WHERE email = ?').get(email);
-  db.close();
-  if (!row) return callback(new WrongUsernameOrPasswordError(email));
-  bcrypt.compare(password, row.password_hash, function (err, ok) {
-    if (err || !ok) return callback(err || new WrongUsernameOrPasswordError(email));
-    callback(null, { user_id: 'legacy|' + row.id, email: row.email });
-  });
-}
-"""
 
 
 class MissingPiece(Exception):
@@ -254,41 +239,38 @@ class Smoke:
         return f"Login {email} -> ok, user_id {profile.get('user_id')!r} ({took:.2f} s, child process)"
 
     def check_javascript(self) -> str:
-        """A JavaScript Login through the bundled node, the Node host and the module store."""
-        import sqlite3
-
-        import bcrypt
-
+        """The JavaScript sample's Login (require('pg') against the embedded sample database) through
+        the bundled node, the Node host and the module store."""
         node = _import("app.engine.node")
         client_cls = _import("app.engine.runner", "RunnerClient")
+        ensure_sample_project = _import("app.engine.sample", "ensure_sample_project")
+        load_project = _import("app.domain.project", "load_project")
         runtime = node.find_node()
         if getattr(sys, "frozen", False) and runtime.source != "bundled":
             raise MissingPiece(f"the frozen app has no node of its own (found the {runtime.source} one at {runtime.path})")
-        root = self.workdir / "js-project"
-        (root / "scripts").mkdir(parents=True, exist_ok=True)
-        db = root / "legacy.db"
+        folder = Path(ensure_sample_project("javascript"))
+        if self.workdir not in folder.resolve().parents:  # never the user's real sample
+            copy = self.workdir / "sample-javascript-copy"
+            shutil.copytree(folder, copy, ignore=shutil.ignore_patterns(".customdb"))
+            folder = copy
+        project = load_project(folder)
         email, password = ALICE
-        con = sqlite3.connect(db)
-        con.execute("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT, password_hash TEXT)")
-        con.execute("INSERT OR REPLACE INTO users VALUES (1, ?, ?)",
-                    (email, bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()))
-        con.commit()
-        con.close()
-        (root / "scripts" / "login.js").write_text(JS_LOGIN, encoding="utf-8")
-        (root / "customdb.toml").write_text(
-            f'name = "smoke-js"\nlanguage = "javascript"\n[configuration]\nDB_PATH = "{db.as_posix()}"\n',
-            encoding="utf-8")
-        project = _import("app.domain.project", "load_project")(root)
         started = time.monotonic()
-        with client_cls(project, use_spare=False) as client:
-            result = client.run("login", {"email": email, "password": password}, timeout=60)
+        try:
+            with client_cls(project, use_spare=False) as client:
+                result = client.run("login", {"email": email, "password": password}, timeout=60)
+        finally:
+            with contextlib.suppress(Exception):
+                _import("app.engine.sampledb").stop(project)
         took = time.monotonic() - started
         if result.outcome != "ok":
             message = (result.error or {}).get("message", "")
-            raise RuntimeError(f"the JavaScript Login for {email} ended {result.outcome!r}: {_one_line(message)}")
-        stand_in = any(f.code == "module-stand-in" for f in result.findings)
-        return (f"JavaScript Login {email} -> ok, user_id {result.result.get('user_id')!r} ({took:.2f} s, "
-                f"{runtime.source} node, bcrypt {'served by bcryptjs' if stand_in else 'from the store'})")
+            raise RuntimeError(f"the JavaScript sample's Login for {email} ended {result.outcome!r}: {_one_line(message)}")
+        statements = [s["statement"] for s in result.sql if s["statement"].startswith("SELECT")]
+        if not statements:
+            raise RuntimeError("the JavaScript sample's Login ran no traced SELECT (the instrumented pg is missing)")
+        return (f"JavaScript sample Login {email} -> ok, user_id {result.result.get('user_id')!r} ({took:.2f} s, "
+                f"{runtime.source} node, embedded database, {len(statements)} SELECT traced)")
 
     def check_js_completion(self) -> str:
         """`configuration.` completes a project's keys in a JavaScript script, from the bundled

@@ -188,10 +188,12 @@ def node_binary(build_dir: Path = ROOT / "build" / NODE_BUNDLE_DIR) -> Path:
 
 
 def js_runtime_files() -> list[tuple[str, str]]:
-    """(file, destination folder) of the Node host, its drivers and the installed module store."""
-    store = JS_RUNTIME / "store" / "node_modules"
-    if not (store / "pg" / "package.json").is_file():
-        raise SystemExit(f"{store} is not installed: run `make js-store` (npm ci) before packaging")
+    """(file, destination folder) of the Node host, its drivers, the installed module store and the
+    embedded sample database's server (PGlite)."""
+    for installed in (JS_RUNTIME / "store" / "node_modules" / "pg",
+                      JS_RUNTIME / "sampledb" / "node_modules" / "@electric-sql" / "pglite"):
+        if not (installed / "package.json").is_file():
+            raise SystemExit(f"{installed} is not installed: run `make js-store` (npm ci) before packaging")
     out = []
     for path in sorted(JS_RUNTIME.rglob("*")):
         rel = path.relative_to(ROOT)

@@ -132,6 +132,8 @@ def test_spec_collects_what_the_bundle_needs(spec_run):
     assert node_dest == "jsrt" and Path(node).name in ("node", "node.exe")
     assert "jsrt/LICENSE" in datas and "app/runtime/js/host.js" in datas
     assert "app/runtime/js/store/node_modules/pg/package.json" in datas
+    assert "app/runtime/js/sampledb/server.js" in datas  # the JavaScript sample's embedded database
+    assert any(d.startswith("app/runtime/js/sampledb/node_modules/@electric-sql/pglite/") for d in datas)
     store = [d for d in datas if d.startswith("app/runtime/js/store/")]
     assert not any(d.endswith((".map", ".d.ts")) or "/node_modules/@types/" in d for d in store)
     assert not any("/npm/" in d or "corepack" in d for d in datas)

@@ -36,7 +36,7 @@ def test_smoke_test_of_the_source_tree_passes_every_check(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert all(c.startswith("ok   ") for c in checks)
     assert "alice@example.com -> ok" in proc.stdout
-    assert "JavaScript Login alice@example.com -> ok" in proc.stdout  # through Node and the module store
+    assert "JavaScript sample Login alice@example.com -> ok" in proc.stdout  # Node, the store, the embedded db
     assert "`configuration.` -> DB_URL, SMOKE_KEY" in proc.stdout  # the bundled TypeScript server
     assert lines[-1] == "smoke test: 7 passed, 0 failed"
     assert report.read_text().splitlines() == lines  # the report file carries the same lines
