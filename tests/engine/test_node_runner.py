@@ -244,3 +244,14 @@ def test_a_missing_node_is_a_crashed_result_naming_the_fix(tmp_path):
     with RunnerClient(p, use_spare=False) as c:
         r = c.run("login", {})
     assert r.outcome == "crashed" and "no-such-node-here" in r.error["message"]
+
+
+def test_a_secret_in_the_profile_is_flagged_and_masked(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    monkeypatch.setenv("CUSTOMDB_CONFIG_API_KEY", "s3cr3t-value")
+    p = make_js_project(tmp_path / "p", configuration="API_KEY = { secret = true }\n")
+    src = "function getUser(email, cb) { cb(null, { user_id: 'u1', email, note: 'key ' + configuration.API_KEY }); }"
+    with RunnerClient(p, use_spare=False) as c:
+        r = c.run("get_user", {"email": "a@example.com"}, source=src)
+    assert r.outcome == "ok" and r.result["note"] == "key ****"
+    assert "secret-in-profile" in codes(r) and "s3cr3t-value" not in str(r.to_dict())
