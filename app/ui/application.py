@@ -5,8 +5,10 @@ opened restricted.
 Hidden switches for tooling (environment variables, so they never clash with a folder name):
 `CUSTOMDB_EXIT_AFTER_PAINT=1` prints `painted <epoch>` at the first paint and quits (start-up
 benchmark); `CUSTOMDB_SCREENSHOT=PNG` (+ `CUSTOMDB_SCREENSHOT_INPUT=JSON`) runs Login, grabs the
-window when the result is shown and quits (README screenshot); `CUSTOMDB_REPORT_RSS=1` prints the
-idle RSS once the background warm-up is done and quits (memory benchmark).
+window when the result is shown and quits (README screenshot; `CUSTOMDB_SCREENSHOT_BREAKPOINT=N`
+debugs to line N instead); `CUSTOMDB_REPORT_RSS=1` prints the idle RSS once the background warm-up
+is done and quits (memory benchmark); `CUSTOMDB_THEME=light|dark` overrides View → Theme for the
+session (app/ui/theme.py).
 """
 
 from __future__ import annotations

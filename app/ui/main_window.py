@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.tree)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([min(260, max(170, self.tree.needed_width())), 960])  # script names uncut
+        splitter.setSizes([min(290, max(170, self.tree.needed_width())), 960])  # script names uncut
         self.splitter = splitter
         self.keychain_banner = QLabel()
         self.keychain_banner.setObjectName("keychainBanner")

@@ -105,6 +105,8 @@ def _report_rss_after_warm_up(window: MainWindow) -> None:
 
 
 def _screenshot(window: MainWindow, path: str, input_json: str) -> None:
+    """Run Login (or, with `CUSTOMDB_SCREENSHOT_BREAKPOINT=N`, debug it to a breakpoint on line N),
+    grab the window once the result (or the paused frame's variables) is shown, and quit."""
     panel = window.run_panel
     panel.select_script("login")
     if input_json:
@@ -114,12 +116,40 @@ def _screenshot(window: MainWindow, path: str, input_json: str) -> None:
         QTimer.singleShot(600, save)
 
     def save() -> None:
-        window.docks["SQL"].raise_()
+        if not breakpoint_line:
+            window.docks["SQL"].raise_()
         QApplication.processEvents()
         ok = window.grab().save(path)
         print(f"screenshot {'saved' if ok else 'FAILED'}: {path}", flush=True)
+        if window.panels_installed and window.debugger.state != "idle":
+            window.debugger.stop()
         QApplication.quit()
 
-    panel.result_shown.connect(grab)
     window.controller.failed.connect(grab)
-    QTimer.singleShot(800, panel.run)
+    breakpoint_line = int(os.environ.get("CUSTOMDB_SCREENSHOT_BREAKPOINT") or 0)
+    if not breakpoint_line:
+        panel.result_shown.connect(grab)
+        QTimer.singleShot(800, panel.run)
+        return
+
+    def debug() -> None:
+        debugger = window.debugger
+        debugger.set_breakpoint("login", breakpoint_line)
+        variables = debugger.panels["Variables"]
+        variables_shown = []
+
+        def paused(_stop) -> None:
+            def check() -> None:  # the paused frame's variables come in a moment later
+                if variables.values() and not variables_shown:
+                    variables_shown.append(True)
+                    debugger.evaluate("email.lower()")  # a line in the Debug console
+                    grab()
+                elif not variables_shown:
+                    QTimer.singleShot(100, check)
+            check()
+
+        debugger.stopped.connect(paused)
+        window.docs["login"].editor.goto_line(breakpoint_line)
+        debugger.start_or_continue()
+
+    QTimer.singleShot(800, debug)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 from app.domain.findings import Finding, Severity
@@ -44,16 +44,26 @@ class ProjectTree(QTreeWidget):
                 item.setFont(1, font)
             self.items[kind.key] = item
             self.addTopLevelItem(item)
-        for col in (0, 1):  # names never cut ("Change Password"): the tree asks for the room
-            self.resizeColumnToContents(col)
+        # names never cut ("Change Password"): column widths from font metrics, since asking the
+        # view (resizeColumnToContents, sizeHintForColumn) lays out every item before the first paint
+        self._widths = [self._text_width(c) for c in range(self.columnCount())]
+        for col in (0, 1):
+            self.setColumnWidth(col, self._widths[col])
         self.itemActivated.connect(self._activated)  # Enter, and double-click on most styles
         self.itemDoubleClicked.connect(self._activated)
 
+    def _text_width(self, column: int) -> int:
+        """The widest text of a column, its header's included (bold where the column has bold items)."""
+        plain = self.fontMetrics()
+        bold_font = QFont(self.font())
+        bold_font.setBold(True)
+        bold = QFontMetrics(bold_font)
+        texts = [self.headerItem().text(column)] + [item.text(column) for item in self.items.values()]
+        return max(bold.horizontalAdvance(t) if column == 1 else plain.horizontalAdvance(t) for t in texts) + 12
+
     def needed_width(self) -> int:
         """The width that shows every column uncut (the window gives the tree this, within reason)."""
-        header = self.header()
-        return sum(max(self.sizeHintForColumn(c), header.sectionSizeHint(c)) + 6
-                   for c in range(self.columnCount())) + self.frameWidth() * 2
+        return sum(self._widths) + self.frameWidth() * 2 + 4
 
     def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         key = next((k for k, it in self.items.items() if it is item), None)

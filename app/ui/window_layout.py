@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 LAYOUT_VERSION = 3  # saveState()/restoreState() version; 0 before the shipped default layout
 DEFAULT_STATE = resources_root() / "layout" / "default-window-state.bin"
 DEFAULT_SIZE = (1280, 800)  # the first window, unless the screen is smaller
+SMALL_SCREEN = (1440, 900)  # below this, the first window fills the screen's free area
 FRAME_ALLOWANCE = (16, 40)  # what a window manager's frame and title bar may add around the window
 RIGHT_TABS = ("Run", "Variables", "Watches")  # one tab group, Run in front
 BELOW_RIGHT = "Call stack"
@@ -56,9 +57,12 @@ def default_state() -> QByteArray | None:
 
 def first_size(available: tuple[int, int]) -> tuple[int, int]:
     """The first window's size on a screen whose free area is `available` (width, height): the
-    default size, shrunk so that the window and its frame fit."""
-    return (min(DEFAULT_SIZE[0], available[0] - FRAME_ALLOWANCE[0]),
-            min(DEFAULT_SIZE[1], available[1] - FRAME_ALLOWANCE[1]))
+    default size on a large screen; on a laptop's (smaller than 1440×900) the whole free area, less
+    what a window frame takes, so that it fits and the editor gets every pixel."""
+    room = (available[0] - FRAME_ALLOWANCE[0], available[1] - FRAME_ALLOWANCE[1])
+    if available[0] < SMALL_SCREEN[0] or available[1] < SMALL_SCREEN[1]:
+        return room
+    return min(DEFAULT_SIZE[0], room[0]), min(DEFAULT_SIZE[1], room[1])
 
 
 def fit_to_screen(window: MainWindow) -> None:
@@ -189,7 +193,7 @@ def default_sizes(window: MainWindow) -> None:
     window.resizeDocks([window.docks["Run"]], [min(440, max(340, int(width * 0.27)))], Qt.Orientation.Horizontal)
     splitter = getattr(window, "splitter", None)
     if splitter is not None:
-        tree = min(max(170, width // 5), max(170, window.tree.needed_width()))
+        tree = min(max(170, width // 5, 290), max(170, window.tree.needed_width()))
         splitter.setSizes([tree, max(200, splitter.width() - tree)])
 
 
