@@ -125,3 +125,14 @@ def test_lint_a_javascript_project_names_js_files_with_the_same_shapes(tmp_path,
     assert code == 1 and json.loads(out) == {"findings": [
         {"code": "syntax-error", "severity": "error", "message": "unexpected 'var =' (column 3)",
          "script": "get_user", "line": 2}]}
+
+
+@pytest.mark.parametrize("database, mode", [("embedded", "legacy"), ("postgresql", "migration"), ("mysql", "legacy"),
+                                            ("mssql", "legacy"), ("mongodb", "migration")])
+def test_new_javascript_project_then_lint_json_is_clean(tmp_path, capsys, database, mode):
+    folder = tmp_path / "js"
+    code, _, err = cli(capsys, "new", str(folder), "--language", "javascript", "--database", database, "--mode", mode)
+    assert code == 0 and err == ""
+    assert all(p.suffix == ".js" for p in (folder / "scripts").iterdir())
+    code, out, _ = cli(capsys, "lint", str(folder), "--json")
+    assert code == 0 and json.loads(out) == {"findings": []}

@@ -56,11 +56,6 @@ class Language:
         """`login` -> `login.py`: a script's file name in this language."""
         return f"{key}{self.suffix}"
 
-    def key_for_file(self, file_name: str) -> str | None:
-        """The script key of a file name in this language (`login.js` -> `login`), else None."""
-        return file_name[: -len(self.suffix)] if file_name.endswith(self.suffix) and len(file_name) > len(
-            self.suffix) else None
-
     def lexer_class(self) -> type:
         """The pygments lexer class (imported on first use: the IDE's start-up does not need it)."""
         module, _, cls = self.lexer.partition(":")

@@ -35,8 +35,6 @@ def test_an_unknown_language_is_one_line_naming_the_known_ones():
 def test_the_language_drives_file_names():
     assert PYTHON.file_name("get_user") == "get_user.py"
     assert JAVASCRIPT.file_name("get_user") == "get_user.js"
-    assert JAVASCRIPT.key_for_file("login.js") == "login" and JAVASCRIPT.key_for_file("login.py") is None
-    assert PYTHON.key_for_file(".py") is None
 
 
 def test_the_language_drives_the_lexer_and_the_editor_mode():
