@@ -1,35 +1,42 @@
 """Start, talk to and end one runner child process.
 
-The channel: a `multiprocessing.connection.Listener` on a private address (an AF_UNIX socket in a
-0700 temp dir on POSIX, a named pipe on Windows) with a random authkey; the address and key reach
-the child on its stdin, never in argv or the environment. The child's original stderr stays a pipe
-to us: a segfault's faulthandler report arrives there and is kept (last 16 kB) for the crash message.
+The channel (docs/protocol.md): the parent listens on a private address (an AF_UNIX socket in a
+0700 temp dir on POSIX, TCP on 127.0.0.1 with port 0 on Windows), writes the address and a random
+token as one JSON line on the child's stdin (never argv or the environment) and closes it; the
+child connects and proves itself with the token in its `hello`. Exactly one connection is accepted.
+The child's original stderr stays a pipe to us: a segfault's faulthandler report arrives there and
+is kept (last 16 kB) for the crash message.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import hmac
 import json
 import os
 import secrets
-import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from multiprocessing import AuthenticationError
-from multiprocessing.connection import Client, Connection, Listener
 from typing import Any
 
 from app.engine.winjob import create_job_for, terminate_job
 from app.runtime.processes import CONTAINER_MARK_ENV, kill_marked, kill_tree
-from app.runtime.protocol import CHILD_FLAG, decode, encode
+from app.runtime.protocol import (
+    CHILD_FLAG,
+    CHILD_TYPES,
+    PROTOCOL_VERSION,
+    TOKEN_BYTES,
+    Connection,
+    ProtocolError,
+)
 
-_HAS_POLL = sys.platform != "win32" and hasattr(select, "poll")  # Windows pipes cannot be polled
 START_TIMEOUT_S = 60.0
 _STDERR_TAIL = 16 * 1024
 
@@ -58,12 +65,24 @@ def child_environment() -> dict[str, str]:
     return env
 
 
-def _channel_address() -> tuple[str, str, str | None]:
-    """(address, family, private dir to remove afterwards)."""
-    if sys.platform == "win32":
-        return rf"\\.\pipe\customdb-{os.getpid()}-{secrets.token_hex(8)}", "AF_PIPE", None
+def _listen() -> tuple[socket.socket, str, str | None]:
+    """(listening socket, the address the child is told, private dir to remove afterwards)."""
+    if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))  # port 0: the system picks a free port, never a fixed one
+        listener.listen(1)
+        return listener, f"127.0.0.1:{listener.getsockname()[1]}", None
     folder = tempfile.mkdtemp(prefix="customdb-")  # mode 0700: only this user can reach the socket
-    return os.path.join(folder, "c"), "AF_UNIX", folder
+    path = os.path.join(folder, "c")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(path)
+        listener.listen(1)
+    except OSError:
+        listener.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return listener, path, folder
 
 
 class Child:
@@ -73,13 +92,13 @@ class Child:
         self.proc: subprocess.Popen | None = None
         self.conn: Connection | None = None
         self.pid: int | None = None
+        self.hello: dict[str, Any] = {}
         self.ready = threading.Event()
         self.started_at = time.monotonic()
         self._stderr_tail: collections.deque[bytes] = collections.deque()
         self._stderr_size = 0
         self._stderr_thread: threading.Thread | None = None
         self._killed = False
-        self._poller: Any = None
         self._job: Any = None  # Windows: the job object holding the child and what it starts
         self._group_killed = False
         self._tree_killed = False  # its whole tree was killed while it lived
@@ -88,11 +107,13 @@ class Child:
     # -- start -------------------------------------------------------------------------------------
     @classmethod
     def start(cls, env: dict[str, str] | None = None, wait_ready: bool = False) -> Child:
-        """Spawn a child and connect to it; with wait_ready, also wait until its imports are done."""
+        """Spawn a child and take its `hello`; with wait_ready, also wait until its imports are done."""
         child = cls()
-        address, family, folder = _channel_address()
-        authkey = secrets.token_bytes(32)
-        listener = Listener(address, family=family, authkey=authkey)
+        token = secrets.token_hex(TOKEN_BYTES)
+        try:
+            listener, address, folder = _listen()
+        except OSError as e:
+            raise ChildStartError(f"cannot open the runner channel ({e.strerror or e})") from None
         try:
             creation = getattr(subprocess, "CREATE_NO_WINDOW", 0)
             try:
@@ -109,49 +130,58 @@ class Child:
             child._stderr_thread = threading.Thread(target=child._read_stderr, daemon=True,
                                                     name=f"customdb-child-stderr-{child.pid}")
             child._stderr_thread.start()
-            hello = json.dumps({"address": address, "family": family, "authkey": authkey.hex()})
-            with contextlib.suppress(OSError):  # stdin stays open: the child exits when it closes
-                child.proc.stdin.write(hello.encode() + b"\n")
-                child.proc.stdin.flush()
-            child.conn = child._accept(listener, address, family, authkey)
+            line = json.dumps({"address": address, "token": token, "protocol": PROTOCOL_VERSION})
+            with contextlib.suppress(OSError):  # a child that died already is reported by the accept
+                child.proc.stdin.write(line.encode() + b"\n")
+                child.proc.stdin.close()  # a script reading stdin sees end of file
+            child.conn = child._accept(listener, token)
         except BaseException:
             child.kill()
             raise
         finally:
-            listener.close()
+            listener.close()  # exactly one connection: nobody else can knock afterwards
             if folder:
                 shutil.rmtree(folder, ignore_errors=True)
         if wait_ready:
             child.wait_ready()
         return child
 
-    def _accept(self, listener: Listener, address: str, family: str, authkey: bytes) -> Connection:
-        """listener.accept() has no timeout: a watcher unblocks it if the child dies first."""
-        accepted = threading.Event()
-        gave_up: list[str] = []
-
-        def watch() -> None:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while not accepted.wait(0.05):
+    def _accept(self, listener: socket.socket, token: str) -> Connection:
+        """Accept one connection and its `hello`, giving up when the child dies or takes too long."""
+        deadline = time.monotonic() + START_TIMEOUT_S
+        listener.settimeout(0.05)
+        while True:
+            try:
+                sock, _ = listener.accept()
+                break
+            except TimeoutError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    gave_up.append("exited" if self.proc.poll() is not None else "timed out")
-                    with contextlib.suppress(OSError):
-                        Client(address, family=family, authkey=authkey).close()
-                    return
-
-        watcher = threading.Thread(target=watch, daemon=True, name="customdb-child-accept")
-        watcher.start()
+                    how = "exited" if self.proc.poll() is not None else "timed out"
+                    self.kill()
+                    raise ChildStartError(f"the runner child {how} before connecting{self._stderr_hint()}") from None
+            except OSError as e:
+                self.kill()
+                raise ChildStartError(f"the runner child could not connect ({e.strerror or e})") from None
+        sock.setblocking(True)
+        if sock.family == socket.AF_INET:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn = Connection(sock, CHILD_TYPES)
         try:
-            conn = listener.accept()
-        except (AuthenticationError, OSError, EOFError) as e:  # someone else knocked, or the child died mid-handshake
-            self.kill()
-            raise ChildStartError(f"the runner child could not connect ({type(e).__name__})") from None
-        finally:
-            accepted.set()
-        if gave_up:
+            hello = conn.recv(max(deadline - time.monotonic(), 1.0))
+        except (EOFError, ProtocolError):
+            hello = None
+        if (hello is None or hello.get("type") != "hello" or not isinstance(hello.get("token"), str)
+                or not hmac.compare_digest(hello["token"].encode(), token.encode())):
             conn.close()
             self.kill()
-            raise ChildStartError(f"the runner child {gave_up[0]} before connecting{self._stderr_hint()}")
+            raise ChildStartError("the runner child did not identify itself on the channel "
+                                  f"(no hello with the right token){self._stderr_hint()}")
+        if hello.get("protocol") != PROTOCOL_VERSION:
+            conn.close()
+            self.kill()
+            raise ChildStartError(f"the runner child speaks protocol {hello.get('protocol')!r}, "
+                                  f"not {PROTOCOL_VERSION}")
+        self.hello = {k: v for k, v in hello.items() if k != "token"}
         return conn
 
     def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
@@ -159,36 +189,28 @@ class Child:
         if self.ready.is_set():
             return
         try:
-            if not self.conn.poll(timeout):
-                raise ChildStartError("the runner child did not get ready in time")
-            message = decode(self.conn.recv_bytes())
-        except (EOFError, OSError):
+            message = self.conn.recv(timeout)
+        except (EOFError, ProtocolError):
             self.wait_exit(2)
             raise ChildStartError(f"the runner child died while starting{self._stderr_hint()}") from None
-        if message.get("ev") != "ready":
-            raise ChildStartError(f"the runner child said {message.get('ev')!r} instead of ready")
+        if message is None:
+            raise ChildStartError("the runner child did not get ready in time")
+        if message.get("type") != "ready":
+            raise ChildStartError(f"the runner child said {message.get('type')!r} instead of ready")
         self.ready.set()
 
     # -- talk --------------------------------------------------------------------------------------
     def send(self, message: dict[str, Any]) -> None:
-        self.conn.send_bytes(encode(message))
+        self.conn.send(message)
 
     def receive(self, timeout: float | None) -> dict[str, Any] | None:
-        """The next event, or None when `timeout` passed. Raises EOFError when the child is gone."""
-        if timeout is not None and not self._readable(max(timeout, 0)):
-            return None
-        return decode(self.conn.recv_bytes())
-
-    def _readable(self, timeout: float) -> bool:
-        if not _HAS_POLL:
-            return self.conn.poll(timeout)
-        if self._poller is None:  # one poll object: Connection.poll builds a selector per call
-            self._poller = select.poll()
-            self._poller.register(self.conn.fileno(), select.POLLIN)
-        try:
-            return bool(self._poller.poll(max(0, int(timeout * 1000 + 0.999))))
-        except (ValueError, OSError):  # closed meanwhile
-            raise EOFError from None
+        """The next message, or None when `timeout` passed (also in the middle of a frame that never
+        completes). Raises EOFError when the child is gone and ProtocolError when it broke the
+        protocol (the caller kills it)."""
+        message = self.conn.recv(timeout)
+        if message is not None and message.get("type") == "ready":
+            self.ready.set()
+        return message
 
     # -- end ---------------------------------------------------------------------------------------
     @property

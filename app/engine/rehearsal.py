@@ -121,12 +121,13 @@ class Rehearsal:
             child = self._child
         if child is not None:
             with contextlib.suppress(OSError, EOFError, ValueError):
-                child.send({"cmd": "cancel"})
+                child.send({"type": "cancel"})
 
     def run(self) -> RehearsalReport:
         """Run the whole rehearsal (blocking). Raises RehearsalError, RunInputError, SecretsError."""
         from app.engine.child import Child, ChildStartError
-        from app.engine.run_inputs import RunInputError, configuration_for, read_script, url_for
+        from app.engine.request import RequestBuilder
+        from app.engine.run_inputs import RunInputError, read_script
         from app.engine.trust import require_trusted
 
         require_trusted(self.project)  # restricted mode: an imported bundle's code never runs untrusted
@@ -137,18 +138,15 @@ class Rehearsal:
         path = self.project.script_path("get_user")
         if not path.is_file():
             raise RunInputError(f"{path} does not exist; the rehearsal runs Get User for every legacy user")
-        source = read_script(path)
-        config = configuration_for(self.project)
-        url = url_for(self.project, self.database)
-        db_password = _url_password(url)
-        secrets = sorted(set(config.secret_values) | ({db_password} if db_password else set()))
+        request = RequestBuilder(self.project).build("get_user", source=read_script(path),
+                                                     database=self.database, log_bytes=64 * 1024)
+        secrets = sorted(request.secrets)
         command = {
-            "cmd": "batch", "run": 1, "key": "get_user", "filename": str(path.resolve()), "source": source,
+            **request.to_wire(1), "type": "batch",
             "query": rehearsal_query(self.project), "identifiers": self.identifiers, "limit": self.limit,
-            "configuration": dict(config.values), "secrets": secrets, "database_url": url,
             "context_enabled": self.project.context_object, "requires_username": self.project.requires_username,
             "login_profiles": self.login_profiles if self.login_profiles is not None else _observed_logins(self.project),
-            "chunk": self.chunk, "timeout_s": self.project.timeout_s, "log_cap": 64 * 1024,
+            "chunk": self.chunk,
         }
         started = time.perf_counter()
         try:
@@ -230,13 +228,17 @@ class Rehearsal:
             except (EOFError, OSError):
                 raise RehearsalError(f"the runner child died during the rehearsal after {tally.users} users "
                                      f"({child.death_description()})") from None
+            except ValueError as e:  # ProtocolError: the script wrote onto the channel
+                child.kill()
+                raise RehearsalError(f"the runner child broke the channel protocol: {e}; the rehearsal "
+                                     f"was stopped after {tally.users} users") from None
             if message is None:
                 child.kill()
                 raise RehearsalError(f"Get User did not answer within the time limit ({self.project.timeout_s:g} s) "
                                      f"after {tally.users} users; the rehearsal was stopped")
-            events = message.get("events") if message.get("ev") == "batch" else [message]
+            events = message.get("events") if message.get("type") == "batch" else [message]
             for ev in events or ():
-                kind = ev.get("ev") if isinstance(ev, dict) else None
+                kind = ev.get("type") if isinstance(ev, dict) else None
                 if kind == "batch_total":
                     tally.total = int(ev.get("total") or 0)
                     self._progress(tally, started)

@@ -1,8 +1,9 @@
 """The `callback` a script receives, and how its arguments (and uncaught exceptions) become data.
 
-The first call counts; later calls are counted and reported. Each call's arguments are turned
-into JSON-safe data at the moment of the call, so a script that mutates the profile afterwards
-cannot change what was answered.
+Every call is reported to the parent as a `call` event (docs/protocol.md) the moment it is made:
+its arguments turned into JSON-safe data then, so a script that mutates the profile afterwards
+cannot change what was answered. The parent decides what the calls mean (app/domain/hosted.py):
+this module counts nothing and classifies nothing.
 """
 
 from __future__ import annotations
@@ -12,20 +13,10 @@ import datetime as _dt
 import os
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
-from app.domain.findings import Finding, finding
-from app.domain.outcome import (
-    EXCEPTION,
-    NOT_AN_ERROR,
-    UNAUTHORIZED,
-    VALIDATION,
-    WRONG_CREDENTIALS,
-    Answer,
-)
-from app.domain.profile import check_profile
 from app.runtime.errors import UnauthorizedError, ValidationError, WrongUsernameOrPasswordError
 from app.runtime.masking import Masker
 
@@ -102,34 +93,38 @@ def describe_exception(exc: BaseException, script_file: str, masker: Masker) -> 
     return error
 
 
-def error_kind(exc: BaseException) -> str:
-    if isinstance(exc, WrongUsernameOrPasswordError):
-        return WRONG_CREDENTIALS
+PLATFORM_ERRORS = (WrongUsernameOrPasswordError, ValidationError, UnauthorizedError)
+
+
+def error_object(exc: BaseException, described: dict[str, Any], kind: str = "error") -> dict[str, Any]:
+    """An exception as the protocol's error object: {class, platform, kind, message, fields,
+    traceback, ...the post-mortem's extra fields}, from its `describe_failure` dict."""
+    platform = next((c.__name__ for c in PLATFORM_ERRORS if isinstance(exc, c)), None)
+    fields: dict[str, Any] = {}
+    if hasattr(exc, "user_id_or_email"):
+        fields["user_id_or_email"] = jsonable(getattr(exc, "user_id_or_email", None))
     if isinstance(exc, ValidationError):
-        return VALIDATION
-    if isinstance(exc, UnauthorizedError):
-        return UNAUTHORIZED
-    return EXCEPTION
+        fields["code"] = described.get("code")
+    extra = {k: v for k, v in described.items() if k not in ("type", "message", "traceback", "code")}
+    return {"class": described["type"], "platform": platform, "kind": kind, "message": described["message"],
+            "fields": fields, "traceback": described["traceback"], **extra}
 
 
 class Callback:
-    """The `callback` argument. Thread-safe; wakes the host (and an asyncio loop) on the first call."""
+    """The `callback` argument. Thread-safe; wakes the host (and an asyncio loop) on the first call.
+    `report(event)` sends each call's `call` event; `finish(source)` adds the source lines to the
+    tracebacks of the errors it was given."""
 
-    def __init__(self, key: str, script_file: str, masker: Masker, secret_values: Iterable[str],
-                 passwords: Iterable[str], requires_username: bool = False):
-        self.key = key
+    def __init__(self, run_id: int, script_file: str, masker: Masker, passwords: Iterable[str],
+                 report: Callable[[dict[str, Any]], None], source: str = ""):
+        self.run_id = run_id
         self.script_file = script_file
         self.masker = masker
-        self.secret_values = tuple(secret_values)
         self.passwords = tuple(p for p in passwords if p)
-        self.requires_username = requires_username
+        self.report = report
+        self.source = source
         self.called = threading.Event()
         self.calls = 0
-        self.answer: Answer | None = None
-        self.error: dict[str, Any] | None = None
-        self.findings: list[Finding] = []
-        self.first_line: int | None = None
-        self.extra_lines: list[int | None] = []
         self._lock = threading.Lock()
         self._loop: Any = None
         self._future: Any = None
@@ -155,17 +150,13 @@ class Callback:
         line, function = self._caller()
         with self._lock:
             self.calls += 1
-            first = self.calls == 1
-            if not first:
-                self.extra_lines.append(line)
-        if not first:
-            return None
-        self.first_line = line
+            seq = self.calls
         try:
-            self.answer, self.error = self._freeze(args, kwargs, line, function)
+            self.report(self._describe(seq, args, kwargs, line, function))
         finally:
-            self.called.set()
-            self._wake_loop()
+            if seq == 1:
+                self.called.set()
+                self._wake_loop()
         return None
 
     def _wake_loop(self) -> None:
@@ -180,57 +171,34 @@ class Callback:
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             loop.call_soon_threadsafe(done)  # also right from inside the loop: it just schedules
 
-    def _wrong(self, message: str, line: int | None) -> None:
-        self.findings.append(finding("wrong-callback-arguments", message, self.key, line))
-
-    def _freeze(self, args: tuple, kwargs: dict, line: int | None,
-                function: str) -> tuple[Answer, dict[str, Any] | None]:
-        if kwargs:
-            self._wrong(f"callback takes positional arguments only (error, result); it got "
-                        f"{', '.join(sorted(kwargs))}=...", line)
-        if len(args) > 2:
-            self._wrong(f"callback takes at most 2 arguments (error, result); it got {len(args)}", line)
+    def _describe(self, seq: int, args: tuple, kwargs: dict, line: int | None, function: str) -> dict[str, Any]:
+        """The `call` event of one call. The value is not masked: the parent checks the profile for
+        secrets and masks what it shows."""
         err = args[0] if args else None
         result = args[1] if len(args) > 1 else None
+        event: dict[str, Any] = {"type": "call", "run": self.run_id, "seq": seq, "line": line, "function": function,
+                                 "args": len(args), "keywords": sorted(str(k) for k in kwargs), "error": None,
+                                 "value": None}
         if err is None:
-            data = jsonable(result)
-            if isinstance(result, dict) and self.key in ("login", "get_user"):
-                self.findings.extend(check_profile(
-                    result, self.key, secret_values=self.secret_values, input_passwords=self.passwords,
-                    requires_username=self.requires_username))
-            elif result is not None and not isinstance(data, dict | list | str | int | float | bool):
-                data = str(result)
-            return Answer(result=self.masker.data(data)), None
+            event["value"] = jsonable(result)
+            return event
+        here = [{"function": function, "file": self.script_file, "line": line, "library": False}] if line else []
+        kind = "error"
         if isinstance(err, type) and issubclass(err, BaseException):
-            self._wrong(f"callback got the class {err.__name__}, not an instance: write "
-                        f"callback({err.__name__}(...))", line)
+            kind = "class"
             try:
                 err = err()
             except Exception:  # noqa: BLE001 - classes that need arguments
                 err = Exception(err.__name__)
+        from app.runtime import postmortem  # it imports this module
+
         if isinstance(err, BaseException):
-            from app.runtime.postmortem import describe_failure  # the post-mortem imports this module
-
-            error = describe_failure(err, self.script_file, self.masker, self.passwords)
-            if not error["traceback"] and line is not None:
-                error["traceback"] = [{"function": function, "file": self.script_file, "line": line,
-                                       "library": False}]
-            has_user = bool(getattr(err, "user_id_or_email", None))
-            return Answer(error_kind=error_kind(err), error_type=error["type"], error_message=error["message"],
-                          error_code=error.get("code"), error_has_user=has_user), error
-        message = self.masker.text(str(jsonable(err)))
-        error = {"type": type(err).__name__, "message": message,
-                 "traceback": [{"function": function, "file": self.script_file, "line": line,
-                                "library": False}] if line else []}
-        return Answer(error_kind=NOT_AN_ERROR, error_type=type(err).__name__, error_message=message), error
-
-    def twice_finding(self) -> Finding | None:
-        if self.calls < 2:
-            return None
-        extra = self.calls - 1
-        where = f" (first at line {self.first_line})" if self.first_line else ""
-        return finding("callback-called-twice",
-                       f"callback was called {self.calls} times; the first call counts{where} and the hosted "
-                       f"platform's behaviour after {'another call' if extra == 1 else f'{extra} more calls'} "
-                       "is unpredictable — return right after calling callback",
-                       self.key, self.extra_lines[0] if self.extra_lines else None)
+            described = postmortem.describe_failure(err, self.script_file, self.masker, self.passwords)
+            if not described["traceback"] and line is not None:
+                described["traceback"] = here
+            event["error"] = error_object(err, described, kind)
+        else:
+            event["error"] = {"class": type(err).__name__, "platform": None, "kind": "value",
+                              "message": self.masker.text(str(jsonable(err))), "fields": {}, "traceback": here}
+        postmortem.add_sources(event["error"], self.script_file, self.source, self.masker)
+        return event

@@ -7,14 +7,14 @@ per identifier (the second call checks that the answer is stable), undoes what a
 streams compact verdicts back in chunks. Always a dry run, also for engines the script makes itself
 (app/runtime/dry_run.py): their commits are held back and undone after every call, with `db`'s.
 
-Command: {"cmd": "batch", "run": N, "key": "get_user", "filename", "source", "query" | "identifiers",
-          "limit": int | None, "configuration", "secrets", "database_url", "context_enabled",
-          "requires_username", "login_profiles": {lower email: profile}, "chunk": int, "log_cap"}
-Events:  {"ev": "batch_total", "run": N, "total": T}
-         {"ev": "batch_rows", "run": N, "rows": [[identifier, [codes], user_id, email, message], ...]}
-         {"ev": "done", "run": N, "outcome": "ok" | "cancelled" | "error" | "invalid" | "crashed",
+Command: the `run` fields (docs/protocol.md) with "type": "batch", plus "query" | "identifiers",
+         "limit": int | None, "context_enabled", "requires_username",
+         "login_profiles": {lower email: profile}, "chunk": int
+Events:  {"type": "batch_total", "run": N, "total": T}
+         {"type": "batch_rows", "run": N, "rows": [[identifier, [codes], user_id, email, message], ...]}
+         {"type": "done", "run": N, "outcome": "ok" | "cancelled" | "error" | "invalid" | "crashed",
           "error": {...} | None, "count": int, "duration_ms", "exit": bool}
-The parent may send {"cmd": "cancel"} at any time; it is read between chunks.
+The parent may send {"type": "cancel"} at any time; it is read between chunks.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from app.runtime.answer import jsonable, safe_str
 from app.runtime.dry_run import DryRunGuard
 from app.runtime.masking import Masker
 from app.runtime.namespace import DryRunConnection, injected, make_engine, module_globals
-from app.runtime.protocol import DEFAULT_LOG_CAP, decode
+from app.runtime.protocol import DEFAULT_LOG_CAP
 
 _FLUSH_S = 0.25
 _THREAD_WAIT_S = 0.01
@@ -168,9 +168,9 @@ def batch_command(conn: Any, channel: Any, runner: Any, command: dict[str, Any])
     started = time.perf_counter()
     secrets = [s for s in command.get("secrets") or () if isinstance(s, str)]
     masker = Masker(secrets)
-    runner.output.start(run_id, int(command.get("log_cap") or DEFAULT_LOG_CAP), masker)
+    runner.output.start(run_id, int((command.get("limits") or {}).get("log_bytes") or DEFAULT_LOG_CAP), masker)
     channel.streaming(True)
-    done: dict[str, Any] = {"ev": "done", "run": run_id, "outcome": "ok", "error": None, "count": 0,
+    done: dict[str, Any] = {"type": "done", "run": run_id, "outcome": "ok", "error": None, "count": 0,
                             "exit": False}
     exit_code = None
     try:
@@ -183,13 +183,13 @@ def batch_command(conn: Any, channel: Any, runner: Any, command: dict[str, Any])
         exit_code = e.code if isinstance(e.code, int) else 1
         done.update(outcome="crashed", exit=True, error={
             "type": "SystemExit", "message": "the script called sys.exit(); the container was recycled"})
-    except Exception as e:  # noqa: BLE001 - never let the batch machinery end the container
-        done.update(outcome="error", error={"type": type(e).__name__,
-                                            "message": masker.text(f"the rehearsal failed: {_first_line(e)}")})
-    except MemoryError:
+    except MemoryError:  # before Exception, which it is: the container ends, as in a run
         exit_code = 70
         done.update(outcome="crashed", exit=True, error={
             "type": "MemoryError", "message": "the script ran out of memory; the container was recycled"})
+    except Exception as e:  # noqa: BLE001 - never let the batch machinery end the container
+        done.update(outcome="error", error={"type": type(e).__name__,
+                                            "message": masker.text(f"the rehearsal failed: {_first_line(e)}")})
     finally:
         runner.capture.reinstall()
     runner.capture.finish_run()
@@ -209,14 +209,14 @@ class _Stop(Exception):
 
 def _serve(conn: Any, channel: Any, runner: Any, command: dict[str, Any], masker: Masker,
            secrets: list[str]) -> int:
-    from app.runtime.execution import _Invalid  # the one loader both commands share
+    from app.runtime.execution import ScriptLoadError  # the one loader both commands share
 
     run_id = int(command["run"])
-    key = command.get("key") or "get_user"
+    key = command.get("script") or "get_user"
     k = kind(key)
     try:
-        code, entry = runner._load(key, k, command["source"], command["filename"])
-    except _Invalid as invalid:
+        code, entry = runner.load(key, k, command["source"], command["filename"])
+    except ScriptLoadError as invalid:
         raise _Stop("invalid", {"type": invalid.error["type"], "message": invalid.error["message"]}) from None
     engine = None
     try:
@@ -236,7 +236,7 @@ def _serve(conn: Any, channel: Any, runner: Any, command: dict[str, Any], masker
         db.rollback()
         guard.start()
         isolation = _Isolation(db, guard)
-        channel.send({"ev": "batch_total", "run": run_id, "total": len(identifiers)})
+        channel.send({"type": "batch_total", "run": run_id, "total": len(identifiers)})
         names = injected(command.get("configuration") or {}, runner.global_, db, runner.log)
         names["text"] = cached_text
         g = module_globals(names, command["filename"], k.key)
@@ -303,7 +303,7 @@ class _Caller:
         self.isolation = isolation
         self.masker = masker
         self.context = [{}] if command.get("context_enabled") else []
-        self.timeout_s = float(command.get("timeout_s") or 20)
+        self.timeout_s = float((command.get("limits") or {}).get("timeout_s") or 20)
         self.loop: Any = None
         self.threads = threading.active_count()  # before the first call: more later are the script's
 
@@ -394,23 +394,25 @@ def _loop(conn: Any, channel: Any, run_id: int, identifiers: list[Any], call: _C
         rows.append([identifier, codes, user_id, email, message])
         count += 1
         if len(rows) >= chunk or time.monotonic() - last_flush >= _FLUSH_S:
-            channel.send({"ev": "batch_rows", "run": run_id, "rows": rows})
+            channel.send({"type": "batch_rows", "run": run_id, "rows": rows})
             rows = []
             last_flush = time.monotonic()
             call.isolation.restart()
             if _cancel_requested(conn):
                 raise _Cancelled(count)
     if rows:
-        channel.send({"ev": "batch_rows", "run": run_id, "rows": rows})
+        channel.send({"type": "batch_rows", "run": run_id, "rows": rows})
     return count
 
 
 def _cancel_requested(conn: Any) -> bool:
-    while conn.poll(0):
+    """A `cancel` (or `exit`, or a broken channel) waiting on the channel: read without waiting."""
+    while True:
         try:
-            message = decode(conn.recv_bytes())
+            message = conn.recv(0)
         except (ValueError, EOFError, OSError):
             return True
-        if message.get("cmd") in ("cancel", "exit"):
+        if message is None:
+            return False
+        if message.get("type") in ("cancel", "exit"):
             return True
-    return False

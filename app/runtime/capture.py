@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 from app.runtime.masking import Masker
-from app.runtime.protocol import encode
 
 _LINE_CAP = 64 * 1024  # a line longer than this is cut into pieces, so one endless line cannot grow a buffer
 
@@ -49,9 +48,9 @@ class Channel:
         with self._lock:
             if self._outbox:
                 self._outbox.append(message)
-                message = {"ev": "batch", "events": self._outbox}
+                message = {"type": "batch", "events": self._outbox}
                 self._outbox = []
-            self._conn.send_bytes(encode(message))
+            self._conn.send(message)
 
     def post(self, message: dict[str, Any]) -> None:
         """Queue a run event; it reaches the parent within FLUSH_INTERVAL_S."""
@@ -70,7 +69,7 @@ class Channel:
     def _flush_locked(self) -> None:
         if self._outbox:
             batch, self._outbox = self._outbox, []
-            self._conn.send_bytes(encode({"ev": "batch", "events": batch}))
+            self._conn.send({"type": "batch", "events": batch})
 
     def _flusher(self) -> None:
         while True:
@@ -116,12 +115,12 @@ class RunOutput:
             size = len(text) + 1
             if self.used + size > self.cap:
                 self.truncated = True
-                message = {"ev": "log", "run": run_id, "stream": "stderr",
+                message = {"type": "log", "run": run_id, "stream": "stderr",
                            "text": f"[output truncated: this run wrote more than {self.cap // 1024} kB; "
                                    "the rest was dropped]"}
             else:
                 self.used += size
-                message = {"ev": "log", "run": run_id, "stream": stream, "text": self.masker.text(text)}
+                message = {"type": "log", "run": run_id, "stream": stream, "text": self.masker.text(text)}
             self.channel.post(message)
 
 

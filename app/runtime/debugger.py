@@ -405,7 +405,7 @@ class Debugger(bdb.Bdb):
                 if self._is_user(f.f_code):
                     f.f_trace = self.trace_dispatch
         stack = [self._describe(f, i, line if i == 0 else None) for i, f in enumerate(self._frames)]
-        event: dict[str, Any] = {"ev": "paused", "run": self.run_id, "reason": reason, **stack[0],
+        event: dict[str, Any] = {"type": "paused", "run": self.run_id, "reason": reason, **stack[0],
                                  "stack": stack, "variables": self.frame_vars(0),
                                  "watches": self._watches(self.watches, 0)}
         if self._condition_error:
@@ -429,7 +429,7 @@ class Debugger(bdb.Bdb):
                 self.parent_gone = True  # nobody is left to resume us: end the script
                 self._set_mode("quit", None)
                 raise DebugStopped("the IDE went away") from None
-            name = command.get("cmd")
+            name = command.get("type")
             if name in INLINE_COMMANDS:
                 self.send(self._inline(command))
             elif name in RESUME_COMMANDS:
@@ -438,7 +438,7 @@ class Debugger(bdb.Bdb):
                     raise DebugStopped("stopped by the user")
                 return
             else:
-                self.send({"ev": "reply", "run": self.run_id, "req": command.get("req"),
+                self.send({"type": "reply", "run": self.run_id, "req": command.get("req"),
                            "error": f"not available while paused: {name!r}"})
 
     def _resume(self, command: dict[str, Any], frame: FrameType, post_mortem: bool) -> None:
@@ -447,7 +447,7 @@ class Debugger(bdb.Bdb):
                 self.bps = self._on_statements(parse_breakpoints(command["breakpoints"]))
         if "watches" in command:
             self.watches = [str(w) for w in command.get("watches") or ()]
-        name = command["cmd"]
+        name = command["type"]
         if name == "stop":
             self._set_mode("quit", None)
             sys.settrace(None)
@@ -480,8 +480,8 @@ class Debugger(bdb.Bdb):
 
     # -- inline requests ---------------------------------------------------------------------------
     def _inline(self, command: dict[str, Any]) -> dict[str, Any]:
-        name = command["cmd"]
-        reply: dict[str, Any] = {"ev": "reply", "run": self.run_id, "req": command.get("req")}
+        name = command["type"]
+        reply: dict[str, Any] = {"type": "reply", "run": self.run_id, "req": command.get("req")}
         index = command.get("frame", 0)
         if name != "expand" and (not isinstance(index, int) or not 0 <= index < len(self._frames)):
             reply["error"] = f"no frame {index!r} (the stack has {len(self._frames)})"
@@ -600,48 +600,41 @@ class DebugCallback(Callback):
 
 
 def debug_command(conn: Any, channel: Any, runner: Any, command: dict[str, Any]) -> int | None:
-    """Serve one `debug` command in the child: the same run as `run`, with the entry under the
-    debugger. Returns an exit code when the child must end (the parent went away while paused)."""
-    from app.runtime.protocol import decode
-
+    """Serve one `run` command with `debug` settings in the child: the same run as any other, with
+    the entry under the debugger. Returns an exit code when the child must end (the parent went
+    away while paused)."""
     state: dict[str, Debugger] = {}
-    original = runner._call  # the method that executes the module and calls the entry
+    settings = command.get("debug") or {}
 
     def recv() -> dict[str, Any]:
-        while True:
-            try:
-                return decode(conn.recv_bytes())
-            except ValueError:
-                channel.send({"ev": "error", "message": "the child received a malformed message"})
+        try:
+            return conn.recv()
+        except ValueError:  # ProtocolError: a broken channel ends the debug run like a closed one
+            raise EOFError("the channel broke") from None
 
-    def traced_call(*args: Any, **kwargs: Any) -> Any:
-        """runner._call with the debugger around it; its arguments are found by type, not position,
-        so the runner's own signature may change without breaking this hook."""
+    def traced_call(call: Callable[..., Any], *args: Any) -> Any:
+        """The runner's call with the debugger around it; its arguments are found by type, not
+        position, so the runner's own signature may change without breaking this hook."""
         from app.domain.entry import Entry
 
-        values = [*args, *kwargs.values()]
-        entry = next(v for v in values if isinstance(v, Entry))
-        callback = next((v for v in values if isinstance(v, Callback)), None)
-        cmd = command
+        entry = next(v for v in args if isinstance(v, Entry))
+        callback = next((v for v in args if isinstance(v, Callback)), None)
         debugger = state["debugger"] = Debugger(
-            cmd["filename"], entry.name, channel.send, recv,
-            masker=Masker(s for s in cmd.get("secrets") or () if isinstance(s, str)),
-            breakpoints=cmd.get("breakpoints") or (), stop_on_entry=bool(cmd.get("stop_on_entry")),
-            step_into_libraries=bool(cmd.get("step_into_libraries")),
-            break_on_uncaught=cmd.get("break_on_uncaught", True) is not False,
-            break_on_callback_error=bool(cmd.get("break_on_callback_error")),
-            watches=cmd.get("watches") or (), run_id=cmd.get("run"), source=cmd.get("source"))
+            command["filename"], entry.name, channel.send, recv,
+            masker=Masker(s for s in command.get("secrets") or () if isinstance(s, str)),
+            breakpoints=settings.get("breakpoints") or (), stop_on_entry=bool(settings.get("stop_on_entry")),
+            step_into_libraries=bool(settings.get("step_into_libraries")),
+            break_on_uncaught=settings.get("break_on_uncaught", True) is not False,
+            break_on_callback_error=bool(settings.get("break_on_callback_error")),
+            watches=settings.get("watches") or (), run_id=command.get("run"), source=command.get("source"))
         if callback is not None and type(callback) is Callback:
             callback.__class__ = DebugCallback  # same layout; adds the stop on errors passed to it
             callback.debugger = debugger
-        return debugger.runcall(original, *args, **kwargs)
+        return debugger.runcall(call, *args)
 
-    runner._call = traced_call
     try:
-        return runner.run(command)
+        return runner.run(command, wrap=traced_call)
     except (EOFError, OSError):
         if state.get("debugger") is not None and state["debugger"].parent_gone:
             return 0
         raise
-    finally:
-        del runner._call

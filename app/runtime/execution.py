@@ -1,8 +1,9 @@
 """One run inside the child: load the script from the text it was sent, inject the globals, call
-the entry with the kind's arguments, enforce the callback rules, report one `done` event.
+the entry with the arguments it was sent, report what happened (docs/protocol.md).
 
-Order of the events a run sends: log and sql lines as they happen, then exactly one `done`
-(after the output pipes are drained, so nothing of this run reaches the next one).
+Order of the events a run sends: log, sql and call events as they happen, then exactly one `done`
+(after the output pipes are drained, so nothing of this run reaches the next one). What the run
+means (outcome, findings, log event) is the parent's to decide (app/domain/hosted.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import inspect
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import text
@@ -20,22 +22,21 @@ from sqlalchemy.engine import Connection, Engine
 
 from app.domain.entry import Entry, find_entry
 from app.domain.findings import Finding, finding
-from app.domain.outcome import classify
 from app.domain.scripts import ScriptKind, kind
-from app.runtime.answer import Callback, describe_exception, frames, safe_str
+from app.runtime.answer import Callback, describe_exception, error_object, frames, jsonable
 from app.runtime.capture import Capture, Channel, RunOutput
 from app.runtime.dry_run import HELD_COMMIT, DryRunGuard, end_dry_run, install_engine_guard
 from app.runtime.masking import Masker
 from app.runtime.namespace import DryRunConnection, injected, make_engine, module_globals, script_logger
 from app.runtime.postmortem import add_sources, describe_failure
-from app.runtime.protocol import DEFAULT_LOG_CAP, TIMEOUT_MESSAGE
+from app.runtime.protocol import DEFAULT_LOG_CAP
 from app.runtime.sqltrace import RunTrace, SqlTracer
 
 _CACHE_SIZE = 32
 _THREAD_POLL_S = 0.02
 
 
-class _Invalid(Exception):
+class ScriptLoadError(Exception):
     """The script cannot load: syntax error or no entry."""
 
     def __init__(self, error: dict[str, Any], found: Finding):
@@ -47,10 +48,11 @@ class _Invalid(Exception):
 class _Fatal(Exception):
     """The script ended the process (sys.exit) or ran out of memory: reported as `crashed`."""
 
-    def __init__(self, error: dict[str, Any], exit_code: int):
+    def __init__(self, error: dict[str, Any], exit_code: int, stage: str):
         super().__init__(error["message"])
         self.error = error
         self.exit_code = exit_code
+        self.stage = stage  # the `done` failure's stage: exit | memory
 
 
 class ScriptRunner:
@@ -68,6 +70,7 @@ class ScriptRunner:
         self.log = script_logger(handler)
         self._compiled: dict[tuple[str, str, str], tuple[Any, Entry]] = {}
         self._masker: tuple[tuple[str, ...], Masker] = ((), Masker(()))
+        self._pending = False
 
     def warm_up(self) -> None:
         """Make the first real run cheap: load the SQLite dialect and SQLAlchemy's statement paths."""
@@ -77,7 +80,7 @@ class ScriptRunner:
         engine.dispose()
 
     # -- loading -----------------------------------------------------------------------------------
-    def _load(self, key: str, k: ScriptKind, source: str, filename: str) -> tuple[Any, Entry]:
+    def load(self, key: str, k: ScriptKind, source: str, filename: str) -> tuple[Any, Entry]:
         cache_key = (key, filename, source)
         hit = self._compiled.get(cache_key)
         if hit is not None:
@@ -90,12 +93,12 @@ class ScriptRunner:
             message = getattr(e, "msg", None) or str(e)
             error = {"type": type(e).__name__, "message": message,
                      "traceback": [{"function": "<module>", "file": filename, "line": line, "library": False}]}
-            raise _Invalid(error, finding("syntax-error", message, key, line)) from None
+            raise ScriptLoadError(error, finding("syntax-error", message, key, line)) from None
         entry = find_entry(tree, k)
         if entry is None:
             message = (f"no entry function: define `def {k.python_name}({', '.join(k.python_signature())})` "
                        "(or keep exactly one top-level function)")
-            raise _Invalid({"type": "MissingEntry", "message": message, "traceback": []},
+            raise ScriptLoadError({"type": "MissingEntry", "message": message, "traceback": []},
                            finding("missing-entry", message, key))
         if len(self._compiled) >= _CACHE_SIZE:
             self._compiled.clear()
@@ -117,24 +120,27 @@ class ScriptRunner:
         return engine
 
     # -- one run -----------------------------------------------------------------------------------
-    def run(self, command: dict[str, Any]) -> int | None:
-        """Run one command; returns an exit code when the child must end afterwards."""
+    def run(self, command: dict[str, Any], wrap: Callable[..., Any] | None = None) -> int | None:
+        """Run one `run` command; returns an exit code when the child must end afterwards. `wrap`
+        (the debugger) is called as wrap(call, *arguments) instead of call(*arguments) around the
+        module's execution and the entry's call."""
         run_id = int(command["run"])
-        args = command.get("args") or {}
+        arguments = [(str(a.get("name")), a.get("value")) for a in command.get("arguments") or ()
+                     if isinstance(a, dict)]
         secrets = [s for s in command.get("secrets") or () if isinstance(s, str)]
         masker = self.masker(secrets)
-        passwords = [args.get(p) for p in ("password", "new_password") if isinstance(args.get(p), str)]
-        self.output.start(run_id, int(command.get("log_cap") or DEFAULT_LOG_CAP), masker)
+        passwords = [v for n, v in arguments if n in ("password", "new_password") and isinstance(v, str)]
+        limits = command.get("limits") or {}
+        self.output.start(run_id, int(limits.get("log_bytes") or DEFAULT_LOG_CAP), masker)
         trace = RunTrace(run_id, self.channel.post, masker, passwords)
         self.channel.streaming(True)
         self.tracer.current = trace
         limit = sys.getrecursionlimit()
         exit_code: int | None = None
         try:
-            report = self._run(command, masker, secrets, passwords)
+            report = self._run(command, run_id, arguments, masker, passwords, wrap)
         except _Fatal as fatal:
-            report = {"outcome": "crashed", "result": None, "error": fatal.error, "findings": [],
-                      "log_event": None, "duration_ms": None, "committed": False}
+            report = _report(failure={"stage": fatal.stage, "error": fatal.error})
             exit_code = fatal.exit_code
         finally:
             end_dry_run()
@@ -143,84 +149,60 @@ class ScriptRunner:
             self.capture.reinstall()
         if trace.dropped:
             self.output.emit("stderr", f"[SQL trace truncated: {trace.dropped} more statements were not traced]")
-        add_sources(report.get("error"), command.get("filename") or "", command.get("source") or "", masker)
+        failure = report.get("failure")
+        for error in (report.get("thrown"), failure.get("error") if failure else None):
+            add_sources(error, command.get("filename") or "", command.get("source") or "", masker)
         self.capture.finish_run()
         self.output.stop()
         self.channel.streaming(False)
-        self.channel.send({"ev": "done", "run": run_id, **report, "exit": exit_code is not None})
+        self.channel.send({"type": "done", "run": run_id, **report, "exit": exit_code is not None})
         return exit_code
 
-    def _run(self, command: dict[str, Any], masker: Masker, secrets: list[str],
-             passwords: list[str]) -> dict[str, Any]:
-        key = command["key"]
+    def _run(self, command: dict[str, Any], run_id: int, arguments: list[tuple[str, Any]], masker: Masker,
+             passwords: list[str], wrap: Callable[..., Any] | None) -> dict[str, Any]:
+        key = command["script"]
         k = kind(key)
         filename = command["filename"]
-        args = command.get("args") or {}
         commit = bool(command.get("commit"))
-        report: dict[str, Any] = {"outcome": "error", "result": None, "error": None, "findings": [],
-                                  "log_event": None, "duration_ms": None, "committed": False}
         try:
-            code, entry = self._load(key, k, command["source"], filename)
-        except _Invalid as invalid:
-            report.update(outcome="invalid", error=invalid.error, findings=[invalid.finding.to_dict()])
-            return report
-
-        callback = Callback(key, filename, masker, secrets, passwords, bool(command.get("requires_username")))
+            code, entry = self.load(key, k, command["source"], filename)
+        except ScriptLoadError as invalid:
+            return _report(failure={"stage": "load", "error": invalid.error, "code": invalid.finding.code,
+                                    "line": invalid.finding.line})
+        report = _report(entry_line=entry.line)
+        callback = Callback(run_id, filename, masker, passwords, self.channel.post, command["source"])
         try:
             db = self._connect(command["database_url"], commit)
         except Exception as e:  # noqa: BLE001 - any driver error is the user's to read
-            error = describe_exception(e, filename, masker)
-            error["message"] = f"could not connect to the legacy database: {error['message']}"
-            report.update(error=error)
+            report["failure"] = {"stage": "connect", "error": describe_exception(e, filename, masker)}
             return report
 
         guard = None if commit else DryRunGuard(self.tracer.note, lambda line: self.output.emit("stderr", line))
         if guard is not None:
             guard.start()
         started = time.perf_counter()
-        uncaught: BaseException | None = None
         try:
-            self._call(code, entry, k, command, args, db, callback)
+            if wrap is None:
+                returned = self._call(code, entry, k, command, arguments, db, callback)
+            else:
+                returned = wrap(self._call, code, entry, k, command, arguments, db, callback)
+            report["returned"] = None if inspect.isawaitable(returned) else jsonable(returned)
         except (SystemExit, MemoryError) as e:
             with contextlib.suppress(Exception):
                 if guard is not None:
                     guard.end()
                 self._close(db, commit=False)
             raise _Fatal(*self._fatal(e, filename, masker)) from None
-        except BaseException as e:  # noqa: BLE001 - the script's exception is the run's result
-            uncaught = e
-        duration = (time.perf_counter() - started) * 1000
-
-        findings = list(callback.findings)
-        twice = callback.twice_finding()
-        if twice:
-            findings.append(twice)
-        if callback.answer is not None:
-            verdict = classify(key, callback.answer)
-            findings.extend(verdict.findings)
-            report.update(outcome=verdict.outcome, log_event=verdict.log_event, error=callback.error,
-                          result=callback.answer.result if callback.answer.error_kind is None else None)
-            if uncaught is not None:
-                tb = "".join(_format_exception(uncaught, filename))
-                self.output.emit("stderr", masker.text(f"uncaught exception after callback was called:\n{tb}"))
-        elif uncaught is not None:
-            report.update(outcome="error", error=describe_failure(uncaught, filename, masker, passwords))
-        else:
-            timeout_s = command.get("timeout_s") or 20
-            message = ("the entry returned without calling callback and nothing it started is still running; "
-                       f"the hosted platform would wait for its time limit ({timeout_s:g} s) and then fail with "
-                       f"'{TIMEOUT_MESSAGE}'")
-            findings.append(finding("callback-not-called", message, key, entry.line))
-            report.update(outcome="timeout", error={"type": "CallbackNotCalled", "message": message,
-                                                    "traceback": []})
-        report["duration_ms"] = round(duration, 3)
+        except BaseException as e:  # noqa: BLE001 - the script's exception is the run's to report
+            report["thrown"] = error_object(e, describe_failure(e, filename, masker, passwords))
+        report["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        report["pending"] = self._pending
         if guard is not None:
             guard.end()  # roll back what the script's own connections wrote
         try:
             report["committed"] = self._close(db, commit)
         except Exception as e:  # noqa: BLE001 - e.g. a deferred constraint failing at COMMIT
-            report.update(outcome="error", error=describe_exception(e, filename, masker), committed=False)
-        report["findings"] = [masker.data(f.to_dict()) for f in findings]
+            report["failure"] = {"stage": "commit", "error": describe_exception(e, filename, masker)}
         return report
 
     def _connect(self, url: str, commit: bool) -> Connection:
@@ -255,24 +237,25 @@ class ScriptRunner:
                 db.close()
         return committed
 
-    def _call(self, code: Any, entry: Entry, k: ScriptKind, command: dict[str, Any], args: dict[str, Any],
-              db: Connection, callback: Callback) -> None:
+    def _call(self, code: Any, entry: Entry, k: ScriptKind, command: dict[str, Any],
+              arguments: list[tuple[str, Any]], db: Connection, callback: Callback) -> Any:
+        """Execute the module, call the entry, wait while what it started may still call callback;
+        returns what the entry returned."""
         names = injected(command.get("configuration") or {}, self.global_, db, self.log)
         g = module_globals(names, command["filename"], k.key)
         before = set(threading.enumerate())
+        self._pending = False
         exec(code, g)  # noqa: S102 - running the user's script is this module's job
         fn = g.get(entry.name)
         if not callable(fn):
             raise TypeError(f"the entry {entry.name!r} is not callable")
-        positional = [args.get(p) for p in k.params]
-        if command.get("context_enabled"):
-            positional.append({} if k.always_empty_context else (command.get("context") or {}))
-        positional.append(callback)
-        value = fn(*positional)
+        value = fn(*[v for _, v in arguments], callback)
         if inspect.isawaitable(value):
             self._await(value, callback, before)
         else:
             _wait_for_threads(callback, before)
+        self._pending = bool(_script_threads(before))
+        return value
 
     @staticmethod
     def _await(awaitable: Any, callback: Callback, before: set[threading.Thread]) -> None:
@@ -313,8 +296,9 @@ class ScriptRunner:
         else:
             code = 70
             message = "the script ran out of memory (MemoryError); the container was recycled"
-        return {"type": type(e).__name__, "message": masker.text(message),
-                "traceback": frames(e.__traceback__, filename)}, code
+        return ({"type": type(e).__name__, "message": masker.text(message),
+                 "traceback": frames(e.__traceback__, filename)}, code,
+                "exit" if isinstance(e, SystemExit) else "memory")
 
 
 def _script_threads(before: set[threading.Thread]) -> list[threading.Thread]:
@@ -328,6 +312,7 @@ def _wait_for_threads(callback: Callback, before: set[threading.Thread]) -> None
         callback.called.wait(_THREAD_POLL_S)
 
 
-def _format_exception(e: BaseException, filename: str) -> list[str]:
-    lines = [f"  File \"{f['file']}\", line {f['line']}, in {f['function']}\n" for f in frames(e.__traceback__, filename)]
-    return ["Traceback (most recent call last):\n", *lines, f"{type(e).__name__}: {safe_str(e)}\n"]
+def _report(**fields: Any) -> dict[str, Any]:
+    """The fields of a `done` event (docs/protocol.md), defaults first."""
+    return {"returned": None, "thrown": None, "pending": False, "committed": False, "duration_ms": None,
+            "entry_line": None, "failure": None, **fields}

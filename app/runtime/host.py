@@ -1,10 +1,10 @@
 """The runner child: receive commands from the IDE, run scripts, report events.
 
 Started as `python -m app --runner-child` (or `<frozen app> --runner-child`). The parent writes one
-JSON line on stdin with the channel's address and authkey (never argv or the environment); the
-child connects, captures its output, imports what a run needs, says `ready` and serves commands
-until the parent closes the channel. A crash in here never reaches the IDE: the parent sees the
-channel close and reports `crashed`.
+JSON line on stdin with the channel's address and token (never argv or the environment) and closes
+stdin; the child connects, says `hello` with the token, captures its output, imports what a run
+needs, says `ready` and serves commands until the parent closes the channel (docs/protocol.md).
+A crash in here never reaches the IDE: the parent sees the channel close and reports `crashed`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import faulthandler
 import gc
 import json
 import os
+import select
 import signal
 import sys
 import threading
@@ -21,7 +22,7 @@ from typing import Any
 
 from app.runtime.capture import Capture, Channel, RunOutput, log_handler
 from app.runtime.processes import become_subreaper, end_children
-from app.runtime.protocol import decode
+from app.runtime.protocol import PARENT_TYPES, PROTOCOL_VERSION, Connection, ProtocolError, connect
 
 MEMORY_LIMIT_ENV = "CUSTOMDB_CHILD_MEMORY_MB"
 DEFAULT_MEMORY_MB = 4096
@@ -55,16 +56,12 @@ def main(argv: list[str] | None = None) -> int:  # the flag itself is all we get
                 break
             line += chunk
     try:
-        hello = json.loads(line)
-        address, family, authkey = hello["address"], hello["family"], bytes.fromhex(hello["authkey"])
+        handshake = json.loads(line)
+        address, token = str(handshake["address"]), str(handshake["token"])
     except (ValueError, KeyError, TypeError):
         print("customdb runner child: expected the channel on stdin; this mode is started by the IDE",
               file=sys.stderr)
         return 2
-    # The parent keeps our stdin open for our whole life: end of file means it is gone, even while a
-    # script spins in a loop and never reads the channel. Then we go too, instead of lingering.
-    lifeline = os.dup(0)
-    threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True, name="customdb-lifeline").start()
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
@@ -78,9 +75,17 @@ def main(argv: list[str] | None = None) -> int:  # the flag itself is all we get
     if hasattr(signal, "SIGINT"):  # Ctrl-C in a terminal is the parent's to handle: it ends us anyway
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    from multiprocessing.connection import Client
-
-    conn = Client(address, family=family, authkey=authkey)
+    try:
+        conn = Connection(connect(address), PARENT_TYPES)
+    except OSError as e:
+        print(f"customdb runner child: cannot reach the IDE's channel ({e})", file=sys.stderr)
+        return 2
+    conn.send({"type": "hello", "token": token, "protocol": PROTOCOL_VERSION, "host": "python",
+               "runtime": f"python {sys.version.split()[0]}", "pid": os.getpid()})
+    # The parent's end closes when it goes away, even while a script spins in a loop and never
+    # reads the channel: then we go too, instead of lingering.
+    threading.Thread(target=_exit_with_parent, args=(conn.fileno(),), daemon=True,
+                     name="customdb-lifeline").start()
     channel = Channel(conn)
     output = RunOutput(channel)
     capture = Capture(output)
@@ -100,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:  # the flag itself is all we get
     # one (every couple of thousand warm runs) scans the scripts' objects only, not SQLAlchemy's
     # (about 11 ms otherwise).
     gc.freeze()
-    channel.send({"ev": "ready", "pid": os.getpid()})
+    channel.send({"type": "ready", "pid": os.getpid()})
     code = serve(conn, channel, runner)
     end_children()
     crash_stream.flush()
@@ -108,37 +113,44 @@ def main(argv: list[str] | None = None) -> int:  # the flag itself is all we get
 
 
 def _exit_with_parent(fd: int) -> None:
-    try:
-        while os.read(fd, 1024):
-            pass
-    except OSError:
-        pass
-    end_children()
-    os._exit(0)
+    """Exit when the channel's other end is gone (POLLHUP, without reading what is queued on it) or
+    the parent process is (we were re-parented). Windows: the next read of the channel notices."""
+    if not hasattr(select, "poll"):
+        return
+    parent = os.getppid()
+    hangup = select.POLLHUP | select.POLLERR | select.POLLNVAL | getattr(select, "POLLRDHUP", 0)
+    poller = select.poll()
+    poller.register(fd, hangup)
+    while True:
+        try:
+            events = poller.poll(1000)
+        except InterruptedError:
+            continue
+        if any(mask & hangup for _, mask in events) or os.getppid() != parent:
+            end_children()
+            os._exit(0)
 
 
-def serve(conn: Any, channel: Channel, runner: Any) -> int:
+def serve(conn: Connection, channel: Channel, runner: Any) -> int:
     """Answer commands until the parent goes away or says exit."""
     while True:
         end_children()  # what the last command's script started ends with it (a command started none: ~1 us)
         try:
-            data = conn.recv_bytes()
+            message = conn.recv()
         except (EOFError, OSError):
             return 0
-        try:
-            message = decode(data)
-        except ValueError:
-            channel.send({"ev": "error", "message": "the child received a malformed message"})
-            continue
-        command = message.get("cmd")
-        if command == "run":
-            exit_code = runner.run(message)
-            if exit_code is not None:
-                return exit_code
-        elif command == "debug":  # a run with the entry under the step debugger (app/runtime/debugger.py)
+        except ProtocolError as e:  # the parent never does this; nothing sensible follows it
+            channel.send({"type": "error", "message": f"the child received a malformed message: {e}"})
+            return 2
+        command = message.get("type")
+        if command == "run" and message.get("debug"):  # under the step debugger (app/runtime/debugger.py)
             from app.runtime.debugger import debug_command
 
             exit_code = debug_command(conn, channel, runner, message)
+            if exit_code is not None:
+                return exit_code
+        elif command == "run":
+            exit_code = runner.run(message)
             if exit_code is not None:
                 return exit_code
         elif command == "batch":  # Get User for many identifiers: the migration rehearsal (app/runtime/batch.py)
@@ -150,11 +162,11 @@ def serve(conn: Any, channel: Channel, runner: Any) -> int:
         elif command == "cancel":
             pass  # a cancel that arrived after its batch had finished
         elif command == "ping":
-            channel.send({"ev": "pong", "time": time.time(), "threads": threading.active_count()})
+            channel.send({"type": "pong", "time": time.time(), "threads": threading.active_count()})
         elif command == "exit":
             return 0
         else:
-            channel.send({"ev": "error", "message": f"unknown command {command!r}"})
+            channel.send({"type": "error", "message": f"unknown command {command!r}"})
 
 
 __all__ = ["main", "serve"]

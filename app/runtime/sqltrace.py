@@ -198,7 +198,7 @@ class RunTrace:
         if len(statement) > _STATEMENT_CAP:  # masked first: a cut never leaves half a secret
             statement = statement[:_STATEMENT_CAP] + "…"
         self.size += len(statement) + 64 * (len(params) if isinstance(params, dict | list) else 1)
-        return {"ev": "sql", "run": self.run_id, "statement": statement, "params": params,
+        return {"type": "sql", "run": self.run_id, "statement": statement, "params": params,
                 "duration_ms": None if duration_ms is None else round(duration_ms, 3),
                 "rows": rows, "error": None if error is None else self.masker.text(error)}
 

@@ -257,3 +257,22 @@ def test_a_get_user_that_ends_the_process_or_hangs_stops_the_rehearsal_with_a_re
     project.timeout_s = 0.5
     with pytest.raises(RehearsalError, match=r"did not answer within the time limit \(0.5 s\) after 0 users"):
         Rehearsal(project).run()
+
+
+def test_a_get_user_that_runs_out_of_memory_ends_the_rehearsal_as_a_crash_and_its_child(project, monkeypatch):
+    """Issue 19 D16: like a run, a MemoryError is `crashed` and the container ends (exit code 70);
+    it used to be "the rehearsal failed: MemoryError" with the child kept serving."""
+    from app.engine.child import Child
+
+    exit_codes = []
+    close = Child.close
+
+    def close_after_its_own_exit(child):
+        exit_codes.append(child.wait_exit(5))  # the child ends by itself; it is not killed first
+        close(child)
+
+    monkeypatch.setattr(Child, "close", close_after_its_own_exit)
+    project.write_script("get_user", "def get_user(email, callback):\n    raise MemoryError()\n")
+    with pytest.raises(RehearsalError, match=r"ran out of memory; the container was recycled"):
+        Rehearsal(project).run()
+    assert exit_codes == [70]

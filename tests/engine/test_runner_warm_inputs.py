@@ -78,5 +78,5 @@ def test_a_script_saved_with_windows_or_old_mac_line_ends_runs_as_text_mode_read
     path = client.project.script_path("get_user")
     for newline in ("\r\n", "\r"):
         path.write_bytes(GET_USER.replace("\n", newline).encode("utf-8"))
-        assert client._read_script("get_user") == path.read_text(encoding="utf-8") == GET_USER
+        assert client.requests.read_script("get_user") == path.read_text(encoding="utf-8") == GET_USER
         assert client.run("get_user", ALICE).result["user_id"] == "legacy|1"

@@ -23,25 +23,25 @@ class FakeChannel:
 
 def test_channel_batches_posted_events_with_the_next_send():
     from app.runtime.capture import Channel
-    from app.runtime.protocol import decode
+    from app.runtime.protocol import CHILD_TYPES, HEADER_SIZE, decode, frame
 
     class Conn:
         def __init__(self):
             self.messages = []
 
-        def send_bytes(self, data):
-            self.messages.append(decode(data))
+        def send(self, message):
+            self.messages.append(decode(frame(message)[HEADER_SIZE:], CHILD_TYPES))
 
     conn = Conn()
     channel = Channel(conn)
-    channel.post({"ev": "log", "run": 1, "text": "a"})
-    channel.post({"ev": "sql", "run": 1, "statement": "SELECT 1"})
-    channel.send({"ev": "done", "run": 1})
-    assert conn.messages == [{"ev": "batch", "events": [
-        {"ev": "log", "run": 1, "text": "a"}, {"ev": "sql", "run": 1, "statement": "SELECT 1"},
-        {"ev": "done", "run": 1}]}]
-    channel.send({"ev": "pong"})
-    assert conn.messages[-1] == {"ev": "pong"}
+    channel.post({"type": "log", "run": 1, "text": "a"})
+    channel.post({"type": "sql", "run": 1, "statement": "SELECT 1"})
+    channel.send({"type": "done", "run": 1})
+    assert conn.messages == [{"type": "batch", "events": [
+        {"type": "log", "run": 1, "text": "a"}, {"type": "sql", "run": 1, "statement": "SELECT 1"},
+        {"type": "done", "run": 1}]}]
+    channel.send({"type": "pong"})
+    assert conn.messages[-1] == {"type": "pong"}
 
 
 def test_line_writer_emits_complete_lines_for_the_current_run_only():

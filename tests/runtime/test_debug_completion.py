@@ -41,7 +41,7 @@ def entry(email):
 
 def _complete(tmp_path, *texts, timeout=JEDI_TIME, masker=None):
     """Pause on the entry's return line and ask for each text's completions; {text: reply value}."""
-    inline = [{"cmd": "complete", "req": i, "text": t, "frame": 0, "timeout": timeout} for i, t in enumerate(texts)]
+    inline = [{"type": "complete", "req": i, "text": t, "frame": 0, "timeout": timeout} for i, t in enumerate(texts)]
     driver, result = debug(tmp_path, SOURCE, "entry", ("alice@example.com",), [], inline, breakpoints=[18],
                            masker=masker or Masker([SECRET]))
     assert driver.stops and driver.stops[0][1] == 18, result
@@ -172,7 +172,7 @@ def _complete_injected(tmp_path, texts, source=INJECTED_SOURCE, line=8, extra_gl
     names = namespace.injected({"API_BASE": "https://api"}, {}, db, logging.getLogger("customdb.test"))
     module = namespace.module_globals({**names, **(extra_globals or {})}, str(path), "login")
     exec(compile(text, str(path), "exec"), module)
-    inline = [{"cmd": "complete", "req": i, "text": t, "frame": 0, "timeout": JEDI_TIME} for i, t in enumerate(texts)]
+    inline = [{"type": "complete", "req": i, "text": t, "frame": 0, "timeout": JEDI_TIME} for i, t in enumerate(texts)]
     driver = Driver([], inline)
     debugger = Debugger(str(path), "entry", driver.send, driver.recv, source=text, breakpoints=[line],
                         masker=Masker([]))

@@ -28,14 +28,14 @@ class Driver:
         self._queue: list[dict] = []
 
     def send(self, event):
-        if event["ev"] == "paused":
+        if event["type"] == "paused":
             self.events.append(event)
             self.stops.append((event["reason"], event["line"], event["function"],
                                {v["name"]: v["repr"] for v in event["variables"]}))
             self._queue.extend(self.inline)
             self.inline = []
             step = self.steps.pop(0) if self.steps else "continue"
-            self._queue.append(step if isinstance(step, dict) else {"cmd": step})
+            self._queue.append(step if isinstance(step, dict) else {"type": step})
         else:
             self.replies.append(event)
 
@@ -279,7 +279,7 @@ def test_run_to_cursor_and_breakpoints_sent_with_a_resume(tmp_path):
         return x + y + z + w
     """
     driver, _ = debug(tmp_path, source, "entry", (0,),
-                      [{"cmd": "run_to_cursor", "line": 5}, {"cmd": "continue", "breakpoints": [6]}],
+                      [{"type": "run_to_cursor", "line": 5}, {"type": "continue", "breakpoints": [6]}],
                       stop_on_entry=True)
     assert [(s[0], s[1]) for s in driver.stops] == [("step", 2), ("step", 5), ("breakpoint", 6)]
 
@@ -303,7 +303,7 @@ def test_frames_without_breakpoints_run_untraced_while_continuing(tmp_path):
     driver, result = debug(tmp_path, source, "entry", (1000,), [], breakpoints=[8])
     assert result == sum(range(1000)) and [s[1] for s in driver.stops] == [8]
     path = str(tmp_path / "script.py")
-    debugger = Debugger(path, "entry", events.append, lambda: {"cmd": "continue"}, breakpoints=[8])
+    debugger = Debugger(path, "entry", events.append, lambda: {"type": "continue"}, breakpoints=[8])
     code = compile(textwrap.dedent(source).lstrip("\n"), path, "exec")
     namespace: dict = {}
     exec(code, namespace)
@@ -342,11 +342,11 @@ def test_variables_expand_and_evaluate_while_paused_with_secrets_masked(tmp_path
         token = "prefix-s3cr3t-value"
         return box
     """
-    inline = [{"cmd": "frame_vars", "req": 1, "frame": 0},
-              {"cmd": "expand", "req": 2, "id": 1},
-              {"cmd": "evaluate", "req": 3, "expr": "token.upper()", "frame": 0},
-              {"cmd": "evaluate", "req": 4, "expr": "nope + 1", "frame": 0},
-              {"cmd": "frame_vars", "req": 5, "frame": 9}]
+    inline = [{"type": "frame_vars", "req": 1, "frame": 0},
+              {"type": "expand", "req": 2, "id": 1},
+              {"type": "evaluate", "req": 3, "expr": "token.upper()", "frame": 0},
+              {"type": "evaluate", "req": 4, "expr": "nope + 1", "frame": 0},
+              {"type": "frame_vars", "req": 5, "frame": 9}]
     driver, _ = debug(tmp_path, source, "entry", (1,), [], inline, breakpoints=[8],
                       masker=Masker(["s3cr3t-value"]), watches=["len(token)"])
     assert driver.stops[0][3]["token"] == "'prefix-****'"
@@ -440,8 +440,8 @@ def test_console_completion_over_live_names_and_attributes(tmp_path):
         box = Box()
         return box
     """
-    inline = [{"cmd": "complete", "req": 1, "text": "bo", "frame": 0},
-              {"cmd": "complete", "req": 2, "text": "box.in", "frame": 0}]
+    inline = [{"type": "complete", "req": 1, "text": "bo", "frame": 0},
+              {"type": "complete", "req": 2, "text": "box.in", "frame": 0}]
     driver, _ = debug(tmp_path, source, "entry", (1,), [], inline, breakpoints=[7])
     replies = {r["req"]: r["value"] for r in driver.replies}
     assert {"box", "bool"} <= {i["name"] for i in replies[1]["items"]}

@@ -36,7 +36,7 @@ def load(tmp_path, source, configuration=None):
 
 def failure(tmp_path, source, *args, secrets=(), passwords=(), configuration=None):
     g, filename, text = load(tmp_path, source, configuration)
-    callback = Callback("get_user", filename, Masker(secrets), secrets, passwords)
+    callback = Callback(1, filename, Masker(secrets), passwords, lambda event: None)
     try:
         g["get_user"](*args, callback)
     except Exception as e:  # noqa: BLE001
@@ -221,9 +221,10 @@ def test_an_exception_passed_to_callback_keeps_the_locals_of_the_moment_of_the_c
                 callback(e)
                 state = "after"
         """)
-    callback = Callback("get_user", filename, Masker(()), (), ())
+    calls = []
+    callback = Callback(1, filename, Masker(()), (), calls.append)
     g["get_user"]("a@evil.test", callback)
-    entry, helper = callback.error["traceback"]
+    entry, helper = calls[0]["error"]["traceback"]
     assert entry["locals"]["state"] == "'before'"  # the call's moment, not the end of the run
     assert entry["locals"]["e"] == "ValueError('domain evil.test is not allowed')"
     assert helper["locals"] == {"email": "'a@evil.test'", "domain": "'evil.test'"}
@@ -235,9 +236,10 @@ def test_an_exception_passed_to_callback_without_a_traceback_has_no_locals(tmp_p
             note = "constructed, never raised"
             callback(ValueError("no"))
         """)
-    callback = Callback("get_user", filename, Masker(()), (), ())
+    calls = []
+    callback = Callback(1, filename, Masker(()), (), calls.append)
     g["get_user"]("a@b.c", callback)
-    assert all("locals" not in f for f in callback.error["traceback"])
+    assert all("locals" not in f for f in calls[0]["error"]["traceback"])
 
 
 def test_deep_recursion_keeps_locals_for_the_innermost_frames_only(tmp_path):
