@@ -142,12 +142,12 @@ def host_finding(event: Mapping[str, Any], key: str) -> Finding:
     line = event.get("line") if isinstance(event.get("line"), int) else None
     code, message = str(event.get("code") or "host-finding"), str(event.get("message") or "")
     try:
-        severity = Severity(str(event.get("severity")))
+        severity: Severity | None = Severity(str(event.get("severity")))
     except ValueError:
-        severity = Severity.WARNING
+        severity = None  # the code's own default
     if code in CODES:
-        return finding(code, message, key, line)
-    return Finding(code, severity, message, key, line)
+        return finding(code, message, key, line, severity)
+    return Finding(code, severity or Severity.WARNING, message, key, line)
 
 
 def result_error(err: Mapping[str, Any]) -> dict[str, Any]:
