@@ -23,9 +23,10 @@ from app.domain.outcome import (
     Answer,
     classify,
 )
+from app.domain.platforms.auth0 import AUTH0
 from app.domain.profile import check_profile
 
-TIMEOUT_MESSAGE = "Request to Webtask exceeded allowed execution time"
+TIMEOUT_MESSAGE = AUTH0.limits.timeout_message
 PLATFORM_ERRORS = {"WrongUsernameOrPasswordError": WRONG_CREDENTIALS, "ValidationError": VALIDATION,
                    "UnauthorizedError": UNAUTHORIZED}
 _PROFILE_SCRIPTS = ("login", "get_user")

@@ -167,8 +167,9 @@ class RunnerClient:
             live = LiveRun(self, request, self._run_counter, static, on_event)
             try:
                 child = self._acquire()
+                child.wait_ready()  # the time limit is the script's: a container's start-up is not in it
             except ChildStartError as e:
-                self._set_state("dead")
+                self._drop_child()
                 return live.end(RunResult(request.script, "crashed", error={
                     "type": "ChildStartError", "message": str(e), "traceback": []}, findings=static))
             live.child = child
