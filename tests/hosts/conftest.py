@@ -139,6 +139,39 @@ PYTHON_SCRIPTS: dict[str, tuple[str, str]] = {
                     pass
             time.sleep(60)
         '''),
+    # issue 19 (reliab): attacks every host must withstand
+    "dry_run_sql_commit": ("get_user", '''
+        def get_user(email, callback):
+            db.execute(text("COMMIT"))
+            db.execute(text("UPDATE users SET email = 'escaped@example.com' WHERE id = 1"))
+            callback(None)
+        '''),
+    "spawns_processes": ("get_user", '''
+        import subprocess, sys
+
+        def get_user(email, callback):
+            sleeper = [sys.executable, "-c", "import time; time.sleep(300)", configuration["MARK"]]
+            subprocess.Popen(sleeper)
+            subprocess.Popen(sleeper, start_new_session=True)
+            callback(None)
+        '''),
+    "error_str_raises": ("get_user", '''
+        class Boom(Exception):
+            def __str__(self):
+                raise RuntimeError("str exploded")
+
+        def get_user(email, callback):
+            raise Boom()
+        '''),
+    "secret_rendered": ("get_user", '''
+        import json
+
+        def get_user(email, callback):
+            weird = configuration["WEIRD"]
+            print(repr(weird), json.dumps({"w": weird}))
+            print("x" * (65536 - 10) + weird)
+            callback(None)
+        '''),
 }
 
 

@@ -3,6 +3,7 @@ of the host's script set through a real RunnerClient and asserts what a user see
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -155,3 +156,67 @@ def test_a_frame_that_never_completes_is_timeout_at_the_limit(host, tmp_path):
     started = time.monotonic()
     r = run(host, tmp_path, "channel_partial_frame", timeout=2)
     assert r.outcome == "timeout" and 2 <= time.monotonic() - started < 30
+
+
+# -- issue 19 (reliab): what a script must not be able to do, whatever the host ---------------------
+
+def test_sql_transaction_control_cannot_commit_a_dry_run(host, tmp_path):
+    import hashlib
+
+    project, key = host.project(tmp_path / "sqlcommit", "dry_run_sql_commit")
+    before = hashlib.sha256((project.root / "legacy.db").read_bytes()).hexdigest()
+    with RunnerClient(project, use_spare=False) as client:
+        r = client.run(key, {"email": "alice@example.com"})
+    assert r.outcome == "error" and r.committed is False, (r.outcome, r.error)
+    assert hashlib.sha256((project.root / "legacy.db").read_bytes()).hexdigest() == before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds processes through /proc")
+def test_processes_a_script_starts_end_with_its_run(host, tmp_path):
+    import os
+    import secrets
+
+    mark = f"customdb-conformance-{secrets.token_hex(6)}"
+
+    def marked() -> list[int]:
+        found = []
+        for name in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    if mark.encode() in f.read():
+                        with open(f"/proc/{name}/stat", "rb") as s:
+                            if s.read().rsplit(b")", 1)[1].split()[0] != b"Z":
+                                found.append(int(name))
+            except (OSError, ValueError):
+                continue
+        return found
+
+    project, key = host.project(tmp_path / "spawn", "spawns_processes", configuration=f'MARK = "{mark}"\n')
+    try:
+        with RunnerClient(project, use_spare=False) as client:
+            r = client.run(key, {"email": "alice@example.com"})
+            assert r.outcome == "not_found", r.error
+            deadline = time.monotonic() + 15
+            while marked() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert marked() == []  # gone while the container lives on
+    finally:
+        for pid in marked():
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+
+
+def test_an_exception_whose_text_fails_is_an_error(host, tmp_path):
+    r = run(host, tmp_path, "error_str_raises")
+    assert r.outcome == "error", (r.outcome, r.error)
+
+
+def test_escaped_and_cut_renderings_of_a_secret_are_masked(host, tmp_path, monkeypatch):
+    import json
+
+    weird = "pa\\ss'w\"rd-é-42"
+    monkeypatch.setenv("CUSTOMDB_CONFIG_WEIRD", weird)
+    r = run(host, tmp_path, "secret_rendered", configuration="WEIRD = { secret = true }\n")
+    assert r.outcome == "not_found", r.error
+    logs = json.dumps(r.logs, ensure_ascii=False)
+    assert "rd-é-42" not in logs and "-42" not in logs and "****" in logs
