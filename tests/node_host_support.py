@@ -242,6 +242,34 @@ NODE_SCRIPTS: dict[str, tuple[str, str]] = {
           setTimeout(() => {}, 60000);
         }
         '''),
+    # issue 19 (reliab): attacks every host must withstand
+    # "dry_run_sql_commit" is left out: the store's pg holds a plain COMMIT back in a dry run (nothing is
+    # committed, the run goes on) where the Python host refuses it with an error, which the case asserts.
+    "spawns_processes": ("get_user", r'''
+        function getUser(email, callback) {
+          const { spawn } = require('child_process');
+          const args = ['-e', 'setTimeout(() => {}, 300000)', configuration.MARK];
+          spawn(process.execPath, args, { stdio: 'ignore' });
+          spawn(process.execPath, args, { stdio: 'ignore', detached: true }).unref();
+          callback(null);
+        }
+        '''),
+    "error_str_raises": ("get_user", '''
+        class Boom extends Error {
+          get message() { throw new Error('str exploded'); }
+        }
+        function getUser(email, callback) {
+          throw new Boom();
+        }
+        '''),
+    "secret_rendered": ("get_user", r'''
+        function getUser(email, callback) {
+          const weird = configuration.WEIRD;
+          console.log(require('util').inspect(weird), JSON.stringify({ w: weird }));
+          console.log('x'.repeat(65536 - 10) + weird);
+          callback(null);
+        }
+        '''),
 }
 
 

@@ -179,8 +179,22 @@ def _python_project(root: Path, scripts: dict[str, str], **options) -> Project:
     return make_project(root, {k: textwrap.dedent(v) for k, v in scripts.items()}, **options)
 
 
+def _node_project(root: Path, scripts: dict[str, str], **options) -> Project:
+    from tests.node_host_support import node_host_project
+
+    return node_host_project(root, {k: textwrap.dedent(v) for k, v in scripts.items()}, **options)
+
+
+def _node_scripts() -> dict[str, tuple[str, str]]:
+    from tests.node_host_support import NODE_SCRIPTS
+
+    return NODE_SCRIPTS
+
+
 HOSTS: list[Host] = [
     Host("python", _python_project, PYTHON_SCRIPTS, frozenset({"proc-fds"})),
+    # app/runtime/js/host.js; its projects run on one embedded sample database (PGlite) per session
+    Host("node", _node_project, _node_scripts(), frozenset({"proc-fds"})),
 ]
 
 

@@ -38,7 +38,16 @@ class Capture {
     this.cap = cap;
     this.size = 0;
     this.capped = false;
-    this.secrets = secrets.filter((s) => typeof s === 'string' && s.length > 0).sort((a, b) => b.length - a.length);
+    // each secret as written, and as JSON and util.inspect render it (a log line may carry either)
+    const util = require('util');
+    const forms = new Set();
+    for (const s of secrets) {
+      if (typeof s !== 'string' || !s) continue;
+      forms.add(s);
+      forms.add(JSON.stringify(s).slice(1, -1));
+      forms.add(util.inspect(s).slice(1, -1));
+    }
+    this.secrets = [...forms].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
     this.pending = { stdout: '', stderr: '' };
   }
 
@@ -64,7 +73,8 @@ class Capture {
   }
 
   lines(stream, text, _final) {
-    const parts = (this.pending[stream] + text).split('\n');
+    // masked before it is cut, so a cut never splits a secret into pieces the parent cannot see
+    const parts = this.mask(this.pending[stream] + text).split('\n');
     this.pending[stream] = parts.pop();
     for (const line of parts) this.emit(stream, line);
     while (this.pending[stream].length > LINE_CAP) {

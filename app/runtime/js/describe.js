@@ -72,7 +72,19 @@ function platformFields(platform, err) {
 }
 
 // An error object of docs/protocol.md: what the script threw or passed as callback's first argument.
+// An error whose message or stack cannot be read (a getter that throws) is still described.
 function describeError(err, filename, mask = (t) => t) {
+  try {
+    return describeUnsafe(err, filename, mask);
+  } catch (e) {
+    let name = 'Error';
+    try { name = String((err && err.constructor && err.constructor.name) || 'Error'); } catch (e2) { /* keep */ }
+    return { class: name, platform: null, kind: 'error', fields: {}, traceback: [],
+      message: `(the error's message could not be read: ${e && e.message})` };
+  }
+}
+
+function describeUnsafe(err, filename, mask) {
   if (err === null || err === undefined) return null;
   if (typeof err === 'function' && err.prototype instanceof Error) { // the class itself was passed
     let instance = null;

@@ -47,6 +47,7 @@ async function main() {
   capture = new Capture(post);
   capture.install();
   store = loadStore();
+  trackChildren();
   preload();
   channel.onMessage(onMessage, (e) => {
     process.stderr.write(`customdb node host: the parent broke the channel protocol: ${e.message}\n`);
@@ -93,11 +94,33 @@ function onMessage(message) {
   }
 }
 
+// Processes a script starts end with its run (the hosted sandbox keeps none across requests):
+// every spawn goes through ChildProcess.prototype.spawn, so that is where they are counted.
+function trackChildren() {
+  const { ChildProcess } = require('child_process');
+  const spawn = ChildProcess.prototype.spawn;
+  ChildProcess.prototype.spawn = function trackedSpawn(...args) {
+    const out = spawn.apply(this, args);
+    if (active && !active.finished) active.children.push({ child: this, detached: Boolean(args[0] && args[0].detached) });
+    return out;
+  };
+}
+
+function endChildren(run) {
+  for (const { child, detached } of run.children) {
+    if (!child.pid || child.exitCode !== null || child.signalCode !== null) continue;
+    try { process.kill(detached ? -child.pid : child.pid, 'SIGKILL'); } catch (e) {
+      try { process.kill(child.pid, 'SIGKILL'); } catch (e2) { /* gone meanwhile */ }
+    }
+  }
+  run.children = [];
+}
+
 function startRun(msg) {
   const limits = msg.limits || {};
   const run = {
     id: msg.run, msg, started: process.hrtime.bigint(), calls: 0, finished: false, grace: null,
-    returned: null, thrown: null, failure: null, entryLine: null, filename: msg.filename,
+    returned: null, thrown: null, failure: null, entryLine: null, filename: msg.filename, children: [],
   };
   active = run;
   const ctx = {
@@ -216,6 +239,7 @@ async function finish(run, { pending = false }) {
       post({ type: 'log', run: run.id, stream: 'stderr', text: `[cleanup after the run failed: ${e && e.message}]` });
     }
   }
+  endChildren(run);
   capture.finish();
   channel.send(doneMessage(run, { pending: stillPending, duration_ms: duration }));
   if (active === run) active = null;
