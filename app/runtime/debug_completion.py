@@ -98,7 +98,36 @@ def complete(text: str, global_ns: Mapping[str, Any], local_ns: Mapping[str, Any
     engine = "jedi"
     if not items:  # jedi missing, failed, slow, or found nothing (e.g. a name it cannot infer)
         items, engine = _rlcompleter(text, namespaces), "rlcompleter"
+    if columns := _row_columns(text, namespaces):  # `row.` → its columns first (jedi sees a tuple)
+        have = {c["name"] for c in columns}
+        items = columns + [i for i in items if i["name"] not in have]
     return {"engine": engine, "items": [_masked(item, masker) for item in items[:MAX_ITEMS]]}
+
+
+_ROW_MEMBER = re.compile(r"(?<![\w.)\]])([A-Za-z_]\w*)\.(\w*)$")
+
+
+def _row_columns(text: str, namespaces: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`row.em` where `row` is a SQLAlchemy `Row`: its columns (`email`, `password_hash`, …) that
+    start with what is typed. jedi and rlcompleter only see a tuple (`count`, `index`); the
+    columns are in `Row._fields`, read without running any of the script's code."""
+    m = _ROW_MEMBER.search(text)
+    if m is None:
+        return []
+    name, typed = m.groups()
+    global_ns, local_ns = namespaces
+    value = local_ns[name] if name in local_ns else global_ns.get(name)
+    row_module = sys.modules.get("sqlalchemy.engine.row")  # loaded when the script got a row
+    if row_module is None or not isinstance(value, row_module.Row):
+        return []
+    try:
+        fields = [f for f in value._fields if isinstance(f, str) and f.isidentifier()]
+        values = tuple(value)
+    except Exception:  # noqa: BLE001 - an odd row: no columns
+        return []
+    return [{"name": f, "type": "column", "signature": "",
+             "doc": f"column {f} of the row ({type(v).__name__})", "prefix_len": len(typed)}
+            for f, v in zip(fields, values, strict=False) if f.startswith(typed)]
 
 
 def _without_secret_values(global_ns: dict[str, Any], local_ns: dict[str, Any]) -> list[dict[str, Any]]:

@@ -39,8 +39,9 @@ class ScriptDocument(QObject):
         self.project = project
         self.key = key
         self.editor = CodeEditor()
-        # completes `configuration[...]` keys; colours, comments and indents as the project's language
-        self.editor.configure(key, list(project.configuration), project.language)
+        # completes `configuration[...]` keys as they are now (the Configuration dialog changes them);
+        # colours, comments and indents as the project's language
+        self.editor.configure(key, lambda: list(self.project.configuration), project.language)
         self.editor.setObjectName(f"editor_{key}")
         self.findings: list[Finding] = []
         self._lint = Debouncer(LINT_DELAY_MS, self.lint_now, self)

@@ -113,3 +113,50 @@ def test_an_unknown_kind_still_completes(service):
         assert "callback" in names(service.complete("call", 1, 4))
     finally:
         service.configure("login", ["dsn", "api_key"])
+
+
+# -- ranking, configuration keys, the injected names' memo (issue 17 item 5) ----------------------------
+def test_exe_offers_execute_first(service):
+    items = service.complete("def f():\n    db.exe", 2, 10)
+    assert names(items)[0] == "execute"
+    assert "exec_driver_sql" in names(items)
+    assert items[0].prefix_len == 3
+
+
+def test_names_used_in_the_buffer_rank_first(service):
+    source = "def f():\n    db.begin_nested()\n    db.begin_nested()\n    db.be"
+    assert names(service.complete(source, 4, 9))[0] == "begin_nested"
+
+
+def test_configuration_subscript_never_offers_file_names(tmp_path):
+    svc = CompletionService(tmp_path, kind_key="login", config_keys=[])
+    assert svc.complete('x = configuration["', 1, 19) == []
+    assert all(c.type != "path" for c in svc.complete('open("', 1, 6))
+
+
+def test_configuration_single_quote_and_bare_bracket(service):
+    assert names(service.complete("configuration['d", 1, 16)) == ["'dsn'"]
+    items = service.complete("configuration[", 1, 14)
+    assert names(items) == ['"api_key"', '"dsn"'] and items[0].prefix_len == 0
+    assert "configuration" in service.complete("configuration['d", 1, 16)[0].doc
+
+
+def test_keyword_keys_complete_too(tmp_path):
+    svc = CompletionService(tmp_path, kind_key="login", config_keys=["class", "HASH_PEPPER"])
+    assert names(svc.complete('configuration["', 1, 15)) == ['"class"', '"HASH_PEPPER"']
+
+
+def test_a_rebound_injected_name_is_inferred_again(service):
+    # `db` bound by the script: the memo of the stub's Connection must not answer
+    loop = "def f():\n    for db in ['a']:\n        db."
+    assert "upper" in names(service.complete(loop, 3, 11)) and "execute" not in names(service.complete(loop, 3, 11))
+    assert "upper" in names(service.complete("def f(db: str):\n    db.", 2, 7))
+    assert "execute" not in names(service.complete("x = 'db.", 1, 8))  # inside a string
+    assert "execute" not in names(service.complete("other.db.", 1, 9))
+
+
+def test_memoised_members_keep_their_docs(service):
+    items = service.complete("db.exe", 1, 6)
+    again = service.complete("db.execute", 1, 10)
+    assert items[0].name == again[0].name == "execute"
+    assert again[0].doc and again[0].doc == items[0].doc and again[0].signature

@@ -72,6 +72,7 @@ def test_console_completes_db_with_jedi_in_a_real_debug_run_despite_a_damaged_ca
         execute = next(i for i in replies["db.exe"]["items"] if i["name"] == "execute")
         assert execute["signature"].startswith("execute(statement") and execute["doc"]
         assert "rollback" in [i["name"] for i in replies["conn.roll"]["items"]]  # an alias of db
+        assert replies["row."]["items"][0]["name"] == "one"  # a Row's columns first (issue 17)
         assert session.evaluate("1 + 1")["repr"] == "2"  # the session goes on
         session.continue_()
         assert session.wait_stop().result.outcome == "ok"

@@ -263,3 +263,25 @@ def test_a_damaged_jedi_cache_still_completes_db_with_jedi(tmp_path, monkeypatch
     assert {r["engine"] for r in replies.values()} == {"jedi"}, replies
     assert _item(replies["db.exe"], "execute")["signature"].startswith("execute(")
     parso.cache.parser_cache.clear()
+
+
+def test_a_rows_columns_complete_first():
+    """`row.` on a SQLAlchemy Row offers its columns (jedi alone sees a tuple: count, index)."""
+    import sqlalchemy
+
+    from app.runtime.debug_completion import complete
+    from app.runtime.masking import Masker
+
+    engine = sqlalchemy.create_engine("sqlite://")
+    with engine.connect() as conn:
+        row = conn.execute(sqlalchemy.text(
+            "SELECT 'a@x' AS email, 'hash-s3cret' AS password_hash, 1 AS id")).first()
+    engine.dispose()
+    reply = complete("row.", {}, {"row": row}, Masker(["hash-s3cret"]), timeout=30)
+    names = [i["name"] for i in reply["items"]]
+    assert names[:3] == ["email", "password_hash", "id"]
+    assert "count" in names  # the tuple's own members stay
+    assert "hash-s3cret" not in repr(reply)
+    narrowed = complete("row.pa", {}, {"row": row}, Masker([]), timeout=30)["items"]
+    assert narrowed[0]["name"] == "password_hash" and narrowed[0]["prefix_len"] == 2
+    assert complete("x.row.", {}, {"row": row}, Masker([]), timeout=30)["items"][:1] != [narrowed[0]]

@@ -248,6 +248,19 @@ def test_console_tab_and_ctrl_space_complete_live_objects_in_a_popup(make_window
     qtbot.keyClicks(box, "]")
     qtbot.keyClick(box, Qt.Key.Key_Return)  # now Return evaluates
     qtbot.waitUntil(lambda: console.output.toPlainText().endswith("7"), timeout=TIMEOUT)
+    qtbot.keyClicks(box, "1 + 1")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.keyClicks(box, "draft")
+    qtbot.keyClick(box, Qt.Key.Key_Up)  # history, newest first, as in a shell
+    assert box.text() == "1 + 1"
+    qtbot.keyClick(box, Qt.Key.Key_Up)
+    assert box.text() == 'row["id"]'
+    qtbot.keyClick(box, Qt.Key.Key_Up)  # the oldest stays
+    assert box.text() == 'row["id"]'
+    qtbot.keyClick(box, Qt.Key.Key_Down)
+    qtbot.keyClick(box, Qt.Key.Key_Down)  # past the newest: what was being typed
+    assert box.text() == "draft"
+    box.clear()
 
     qtbot.keyClicks(box, "account.")
     qtbot.keyClick(box, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Space too

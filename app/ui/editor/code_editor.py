@@ -3,8 +3,9 @@
 API for the window (everything else is private):
 - `set_source(text)` opens text (not undoable, unmodified, coloured progressively); `source()`.
 - `configure(kind_key, config_keys, language=None)` fits completion to the script kind and project
-  configuration; `set_language(Language)` (app/domain/languages) switches the lexer, the comment
-  prefix (Ctrl+/), the indentation rules and the quick fix's renamer (default: Python).
+  configuration (`config_keys` may be a function, asked at each completion); `set_language(Language)`
+  (app/domain/languages) switches the lexer, the comment prefix (Ctrl+/), the indentation rules and
+  the quick fix's renamer (default: Python).
 - `set_findings(list[Finding])`: gutter markers + wavy underlines with tooltips (lines 1-based;
   findings of other scripts or without a line are ignored). Markers follow edits.
 - `goto_line(n)`, `show_debug_line(n | None)`.
@@ -34,7 +35,7 @@ API for the window (everything else is private):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # `Qt` is imported where a key is handled: importing it here would build its ~100 enums (~10 ms)
 # before the window's first paint.
@@ -157,7 +158,7 @@ class CodeEditor(QPlainTextEdit):
         self._breakpoint_lines: set[int] = set()  # cached for the gutter's paint
         self.debug_line: int | None = None
         self.kind_key: str | None = None
-        self.config_keys: tuple[str, ...] = ()
+        self._config_keys: Callable[[], Iterable[str]] = tuple
         self.language: Language = PYTHON
         self._mode = PYTHON.editor
         self._dedent_after = _dedent_pattern(self._mode.dedent_keywords)
@@ -254,14 +255,24 @@ class CodeEditor(QPlainTextEdit):
     def source(self) -> str:
         return self.toPlainText()
 
-    def configure(self, kind_key: str | None, config_keys: Iterable[str] = (),
+    def configure(self, kind_key: str | None, config_keys: Iterable[str] | Callable[[], Iterable[str]] = (),
                   language: Language | None = None) -> None:
-        """Fit completion to the script kind (`callback`'s contract) and the project's config keys,
+        """Fit completion to the script kind (`callback`'s contract) and the project's config keys
+        (a list, or a function asked at each completion, so keys added meanwhile complete at once),
         and the editor to the script's language when given."""
         self.kind_key = kind_key
-        self.config_keys = tuple(config_keys)
+        if callable(config_keys):
+            self._config_keys = config_keys
+        else:
+            keys = tuple(config_keys)
+            self._config_keys = lambda: keys
         if language is not None:
             self.set_language(language)
+
+    @property
+    def config_keys(self) -> tuple[str, ...]:
+        """The project's configuration keys as of now."""
+        return tuple(self._config_keys())
 
     def set_language(self, language: Language) -> None:
         """Colour, comment, indent, complete and quick-fix as `language` does (completion from the

@@ -20,16 +20,18 @@ import atexit
 import html
 import itertools
 import queue
+import re
 import threading
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QPalette, QTextCursor
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QPalette, QTextCursor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QTextBrowser
 
 from app.engine.completion import Completion, CompletionService, SignatureHelp
 
 DEBOUNCE_MS = 150
+_CONFIG_OPEN = re.compile(r"(?<![\w.])configuration\s*\[\s*[\"']?$")  # where the keys pop up unasked
 _TYPE_MARK = {"function": "ƒ", "class": "C", "module": "M", "instance": "v", "statement": "v",
               "keyword": "k", "param": "p", "string": "s", "path": "/", "property": "v"}
 
@@ -257,21 +259,40 @@ class CompletionPopup(QFrame):
         if item.signature:
             parts.append(f"<pre style='white-space: pre-wrap'><b>{html.escape(item.signature)}</b></pre>")
         if item.doc:
-            parts.append(f"<pre style='white-space: pre-wrap'>{html.escape(item.doc)}</pre>")
+            from app.ui.editor.rest_doc import rest_to_html
+
+            parts.append(rest_to_html(item.doc))
         if not parts:
             parts.append(f"<i>{html.escape(item.type)}</i>")
         self.doc.setHtml("".join(parts))
 
     def place(self, anchor: QRect, area: QRect) -> None:
-        """Below the cursor rectangle (or above when there is no room), inside `area`."""
+        """Below the cursor rectangle, or above it when there is no room below; inside `area` (in
+        the parent's coordinates) and inside the screen, shrinking to the larger side when
+        neither fits (so it never hangs off the bottom of a laptop screen)."""
+        area = area.intersected(self._screen_area()) if not self._screen_area().isNull() else area
         rows = min(10, max(1, self.list.count()))
-        h = max(min(rows * (self.list.sizeHintForRow(0) or 18) + 8, 260), 170)  # room for the doc
+        want = max(min(rows * (self.list.sizeHintForRow(0) or 18) + 8, 260), 170)  # room for the doc
         w = min(max(220, self.list.sizeHintForColumn(0) + 30) + self.doc.width() + 4, area.width())
         x = min(max(area.left(), anchor.left()), area.right() - w)
-        y = anchor.bottom() + 2
-        if y + h > area.bottom() and anchor.top() - h - 2 >= area.top():
+        below = area.bottom() - anchor.bottom() - 2
+        above = anchor.top() - area.top() - 2
+        if want <= below or below >= above:
+            h = max(60, min(want, below))
+            y = anchor.bottom() + 2
+        else:
+            h = max(60, min(want, above))
             y = anchor.top() - h - 2
         self.setGeometry(x, y, w, h)
+
+    def _screen_area(self) -> QRect:
+        """The available screen area in the parent's coordinates (null without a screen)."""
+        parent = self.parentWidget()
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        if parent is None or screen is None:
+            return QRect()
+        geo = screen.availableGeometry()
+        return QRect(parent.mapFromGlobal(geo.topLeft()), geo.size())
 
 
 class SignatureTip(QLabel):
@@ -371,6 +392,9 @@ class CompletionController(QObject):
         if text == ".":
             self.hide()
             self._timer.start()
+        elif text and text in "\"'[" and _CONFIG_OPEN.search(self._line_before_cursor()):
+            self.hide()  # `configuration["`: the project's keys pop up by themselves
+            self._timer.start()
         elif text == "(":
             self.hide()
             self._sig_timer.start()
@@ -385,6 +409,10 @@ class CompletionController(QObject):
                 self.hide()
         elif self._timer.isActive() and text and (text.isalnum() or text == "_"):
             self._timer.start()  # still typing the word after the dot: wait for a pause
+
+    def _line_before_cursor(self) -> str:
+        c = self.editor.textCursor()
+        return c.block().text()[: c.positionInBlock()]
 
     def request_now(self) -> None:
         """Ctrl+Space: complete at the cursor without waiting."""

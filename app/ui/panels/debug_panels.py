@@ -174,6 +174,7 @@ class DebugConsole(QWidget):
     """Evaluate an expression (or run a statement) in the selected frame while paused.
 
     The input offers the selected frame's live names and the injected runtime names as you type;
+    Up/Down recall the lines evaluated before (the line being typed comes back after the newest).
     Tab or Ctrl+Space asks the paused script for jedi's completions of what is before the cursor
     (`row.`, `row["`, `user.na`, `configuration["`) over its live objects: one match is inserted,
     several open a popup like the editor's (type marks, the selected item's signature and doc;
@@ -196,6 +197,9 @@ class DebugConsole(QWidget):
         self.popup: Any = None  # the editor's CompletionPopup, built by the first answer (jedi-free start-up)
         self.engine = ""  # which completer gave the last answer: "jedi" | "rlcompleter"
         self._start = 0  # input position where the completed word starts
+        self.history: list[str] = []  # what was evaluated, oldest first (Up/Down recall it)
+        self._recalled: int | None = None  # index into history while recalling, None: the draft
+        self._draft = ""  # the input as typed before Up was first pressed
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.output, 1)
@@ -219,6 +223,9 @@ class DebugConsole(QWidget):
                 if key == Qt.Key.Key_Escape:
                     self._hide_popup()
                     return True
+            if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and not self._names_completer.popup().isVisible():
+                self.recall(-1 if key == Qt.Key.Key_Up else 1)
+                return True
             ctrl_space = key == Qt.Key.Key_Space and bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
             if key == Qt.Key.Key_Tab or ctrl_space:
                 self.controller.complete(self.input.text()[: self.input.cursorPosition()])
@@ -310,9 +317,31 @@ class DebugConsole(QWidget):
 
         self.names.setStringList(sorted({v["name"] for v in variables} | set(INJECTED_NAMES)))
 
+    def recall(self, step: int) -> None:
+        """Up (-1) / Down (+1): the previous / next evaluated line, as in a shell; Down past the
+        newest gives back what was being typed."""
+        if not self.history:
+            return
+        if self._recalled is None:
+            if step > 0:
+                return
+            self._draft = self.input.text()
+            index = len(self.history) - 1
+        else:
+            index = self._recalled + step
+        if index >= len(self.history):
+            self._recalled = None
+            self.input.setText(self._draft)
+            return
+        self._recalled = max(0, index)
+        self.input.setText(self.history[self._recalled])
+
     def _evaluate(self) -> None:
         text = self.input.text().strip()
         if text:
+            if not self.history or self.history[-1] != text:
+                self.history.append(text)
+            self._recalled, self._draft = None, ""
             self.output.appendPlainText(f">>> {text}")
             self.controller.evaluate(text)
             self.input.clear()

@@ -137,3 +137,58 @@ def test_closing_the_editor_while_jedi_answers_is_harmless(qtbot, completion_eng
         ed.deleteLater()
         qtbot.wait(1)  # the editor is gone before jedi answers
     qtbot.wait(50)
+
+
+# -- issue 17 item 5 -----------------------------------------------------------------------------------
+def test_configuration_quote_pops_up_the_keys_by_itself(editor, qtbot):
+    keys = ["dsn"]
+    editor.configure("login", lambda: keys)  # the project's keys as they are now
+    editor.set_source("")
+    keys.append("HASH_PEPPER")  # added in the Configuration dialog after the editor opened
+    with qtbot.waitSignal(editor.completion.shown, timeout=20_000):
+        qtbot.keyClicks(editor, 'configuration["')  # no Ctrl+Space
+    assert visible_names(editor.completion.popup) == ['"dsn"', '"HASH_PEPPER"']
+    qtbot.keyClicks(editor, "H")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert editor.source() == 'configuration["HASH_PEPPER"'
+
+
+def test_single_quote_subscript_pops_up_too(editor, qtbot):
+    editor.set_source("")
+    with qtbot.waitSignal(editor.completion.shown, timeout=20_000):
+        qtbot.keyClicks(editor, "configuration['")
+    assert visible_names(editor.completion.popup) == ["'api_key'", "'dsn'"]
+
+
+def test_exe_enter_inserts_execute(editor, qtbot):
+    editor.set_source("def login(email, password, callback):\n    ")
+    editor.goto_line(2, 5)
+    qtbot.keyClicks(editor, "db.")
+    qtbot.waitUntil(editor.completion.popup.isVisible, timeout=20_000)
+    qtbot.keyClicks(editor, "exe")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert editor.source().endswith("    db.execute")
+
+
+def test_popup_flips_above_the_cursor_at_the_bottom(editor, qtbot):
+    editor.resize(900, 320)
+    editor.set_source("\n" * 200)
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    editor.centerCursor()
+    editor.verticalScrollBar().setValue(editor.verticalScrollBar().maximum())
+    qtbot.wait(20)
+    cursor_top = editor.cursorRect().top() + editor.viewport().y()
+    assert cursor_top > 200  # the cursor sits near the bottom of the editor
+    with qtbot.waitSignal(editor.completion.shown, timeout=20_000):
+        qtbot.keyClicks(editor, "log.")
+    popup = editor.completion.popup.geometry()
+    assert popup.bottom() < cursor_top  # above the line, not cut off below it
+    assert popup.top() >= editor.viewport().geometry().top()
+
+
+def test_doc_pane_renders_rest(editor, qtbot):
+    popup = editor.completion.popup
+    popup.show_doc(Completion("f", "function", doc="Run it.\n\nE.g.::\n\n    f(1)\n\n:param x: the ``value``"))
+    text = popup.doc.toPlainText()
+    assert "E.g.::" not in text and "E.g.:" in text and "f(1)" in text
+    assert "``" not in text and ":param" not in text and "x — the value" in text
