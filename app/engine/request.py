@@ -118,9 +118,12 @@ class RequestBuilder:
             raise RunInputError(str(e.args[0])) from None
 
     def url(self, override: str | None = None) -> tuple[str, str | None]:
-        """(database URL, its password) resolved once per setting. The password is masked in every
-        output like a secret configuration value."""
-        cache_key = (self.project.database_url, str(self.project.root), override)
+        """(database URL, its password) resolved once per setting, and again when a secret was
+        stored or deleted since (a password typed again is used by the very next run, no Recycle).
+        The password is masked in every output like a secret configuration value."""
+        from app.engine.secrets import generation  # loaded with the configuration already
+
+        cache_key = (self.project.database_url, str(self.project.root), override, generation())
         if self._url_cache is None or self._url_cache[0] != cache_key:
             url = url_for(self.project, override)
             self._url_cache = (cache_key, (url, url_password(url)))

@@ -80,6 +80,21 @@ def _username(project: _HasId, key: str) -> str:
 
 # -- the per-session store -----------------------------------------------------------------------
 
+_generation = 0  # bumped whenever this process stores or deletes a secret (see `generation`)
+
+
+def generation() -> int:
+    """A number that changes whenever a secret was stored or deleted through this module (session
+    or keychain). Whoever caches a value built from secrets (the runner's database URL) keys it
+    on this, so a password typed again takes effect at the very next run, with no Recycle."""
+    return _generation
+
+
+def _changed() -> None:
+    global _generation
+    _generation += 1
+
+
 class SessionSecrets:
     """Secrets the user typed in this session, kept in memory only (used when no keychain exists)."""
 
@@ -94,14 +109,17 @@ class SessionSecrets:
     def set(self, project: _HasId, key: str, value: str) -> None:
         with self._lock:
             self._values[(project.id, key)] = value
+            _changed()
 
     def delete(self, project: _HasId, key: str) -> None:
         with self._lock:
-            self._values.pop((project.id, key), None)
+            if self._values.pop((project.id, key), None) is not None:
+                _changed()
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+            _changed()
 
     def __contains__(self, item: tuple[_HasId, str]) -> bool:
         project, key = item
@@ -227,6 +245,7 @@ def set_secret(project: _HasId, key: str, value: str) -> None:
         backend.set_password(SERVICE, _username(project, key), value)
     except KeyringError as e:
         raise _fail(backend, e) from None
+    _changed()
 
 
 def delete_secret(project: _HasId, key: str) -> bool:
@@ -239,6 +258,7 @@ def delete_secret(project: _HasId, key: str) -> bool:
         return False
     except KeyringError as e:
         raise _fail(backend, e) from None
+    _changed()
     return True
 
 
@@ -295,6 +315,24 @@ def _scrub_start_environment(names: list[str]) -> None:
         pass
 
 
+def needed_secret_keys(project: Any) -> list[str]:
+    """The project's secret keys that its scripts read (app/domain/config_usage.py); all of them
+    when a script reads `configuration` in a way that cannot be followed."""
+    from app.domain.config_usage import keys_read_by_any
+
+    secret = list(project.secret_keys())
+    if not secret:
+        return []
+    sources = []
+    for key in project.script_keys():
+        try:
+            sources.append(project.read_script(key))
+        except (OSError, UnicodeDecodeError):
+            return secret
+    read = keys_read_by_any(sources)
+    return secret if read is None else [k for k in secret if k in read]
+
+
 def _lookup(project: _HasId, key: str, environ: Mapping[str, str] | None,
             session: SessionSecrets | None) -> tuple[str | None, str]:
     env = os.environ if environ is None else environ
@@ -345,7 +383,8 @@ class ResolvedConfiguration:
 def resolve_configuration(project: Any, *, environ: Mapping[str, str] | None = None,
                           session: SessionSecrets | None = None) -> ResolvedConfiguration:
     """Plain values from customdb.toml plus secret values; raises MissingSecretError naming every
-    secret that has no value, with both ways to set it."""
+    secret that has no value and that a script reads (`needed_secret_keys`), with both ways to set
+    it. A secret no script reads and nobody set is left out of the values."""
     values: dict[str, str] = {}
     sources: dict[str, str] = {}
     secrets: set[str] = set()
@@ -366,6 +405,9 @@ def resolve_configuration(project: Any, *, environ: Mapping[str, str] | None = N
         values[key] = value
         secrets.add(value)
         sources[key] = source
+    if missing and hasattr(project, "script_keys"):  # a secret no script reads is not needed
+        needed = set(needed_secret_keys(project))
+        missing = [k for k in missing if k in needed]
     if missing:
         raise MissingSecretError(missing, getattr(project, "root", None), problem)
     # Said once per session: the project keeps secrets but this machine cannot store them.

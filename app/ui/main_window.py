@@ -609,9 +609,8 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(state == "running")
 
     def _before_run(self) -> bool:
-        """Secrets the scripts need but nobody stored are asked now (once per session without a keychain)."""
-        if not self.project.secret_keys():
-            return True
+        """Secrets the run needs but nobody stored (those the scripts read, the database password)
+        are asked now (once per session without a keychain)."""
         from app.ui.dialogs.secrets_prompt import ask_missing_secrets
 
         return ask_missing_secrets(self.project, self)

@@ -78,9 +78,17 @@ def test_unusable_input_exits_2_with_one_line(project, tmp_path, capsys, args, m
 
 def test_missing_secret_exits_2_naming_both_ways_to_set_it(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("CUSTOMDB_CONFIG_API_KEY", raising=False)
-    p = make_project(tmp_path / "p", {"login": LOGIN}, configuration="API_KEY = { secret = true }\n")
+    reads_key = LOGIN.replace("    row = db", '    key = configuration["API_KEY"]\n    row = db')
+    p = make_project(tmp_path / "p", {"login": reads_key}, configuration="API_KEY = { secret = true }\n")
     code, _, err = cli(capsys, "run", str(p.root), "login", "--input", ALICE)
     assert code == 2 and "API_KEY" in err and "CUSTOMDB_CONFIG_API_KEY" in err and "config set" in err
+
+
+def test_a_missing_secret_no_script_reads_does_not_stop_the_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CUSTOMDB_CONFIG_API_KEY", raising=False)
+    p = make_project(tmp_path / "p", {"login": LOGIN}, configuration="API_KEY = { secret = true }\n")
+    code, out, err = cli(capsys, "run", str(p.root), "login", "--input", ALICE, "--json")
+    assert code == 0 and json.loads(out)["outcome"] == "ok", err
 
 
 WRITER = """

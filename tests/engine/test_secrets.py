@@ -25,9 +25,17 @@ from app.engine.secrets import (
 )
 
 
+def reads(root, *keys):
+    """A login script that reads these configuration keys (a secret no script reads is not needed)."""
+    (root / "scripts").mkdir(parents=True, exist_ok=True)
+    body = "".join(f"    configuration[{k!r}]\n" for k in keys)
+    (root / "scripts" / "login.py").write_text(f"def login(email, password, callback):\n{body}", encoding="utf-8")
+
+
 @pytest.fixture
 def project(tmp_path):
-    return Project(root=tmp_path, name="shop", configuration={
+    reads(tmp_path / "p", "API_KEY")
+    return Project(root=tmp_path / "p", name="shop", configuration={
         "BCRYPT_ROUNDS": ConfigEntry("BCRYPT_ROUNDS", "10"),
         "API_KEY": ConfigEntry("API_KEY", None, secret=True),
     })
@@ -90,6 +98,7 @@ def test_missing_secret_names_the_key_and_both_ways_to_set_it(project):
 
 
 def test_every_missing_secret_is_named_at_once(tmp_path):
+    reads(tmp_path, "A_TOKEN", "B_TOKEN")
     p = Project(root=tmp_path, name="p", configuration={
         "A_TOKEN": ConfigEntry("A_TOKEN", None, True), "B_TOKEN": ConfigEntry("B_TOKEN", None, True)})
     with pytest.raises(MissingSecretError) as info:
@@ -103,7 +112,7 @@ def test_no_backend_raises_keychain_unavailable_with_a_clear_message(project, no
         set_secret(project, "API_KEY", "value-1")
     assert "no OS keychain" in str(info.value)
     assert "value-1" not in str(info.value)
-    assert list(tmp_path.iterdir()) == []  # nothing fell back to a file
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["login.py"]  # nothing fell back to a file
 
 
 def test_no_backend_is_said_once(project, no_keychain):
@@ -197,3 +206,40 @@ def test_mask_treats_regex_characters_literally():
 def test_mask_data_walks_profiles_and_sql_params():
     data = {"user": {"token": "tok-9999", "tags": ["tok-9999", 3]}, "params": ("tok-9999",)}
     assert mask_data(data, {"tok-9999"}) == {"user": {"token": "****", "tags": ["****", 3]}, "params": ("****",)}
+
+
+# -- only what the scripts read; changes seen at once (issue 17 item 3) -----------------------------------
+def test_a_secret_no_script_reads_is_neither_needed_nor_an_error(tmp_path):
+    reads(tmp_path, "USED")
+    p = Project(root=tmp_path, name="p", configuration={
+        "USED": ConfigEntry("USED", None, True), "UNUSED": ConfigEntry("UNUSED", None, True),
+        "PLAIN": ConfigEntry("PLAIN", "x")})
+    assert secrets.needed_secret_keys(p) == ["USED"]
+    with pytest.raises(MissingSecretError) as info:
+        resolve_configuration(p, environ={})
+    assert info.value.keys == ["USED"]  # UNUSED is not named: nothing needs it
+    resolved = resolve_configuration(p, environ={"CUSTOMDB_CONFIG_USED": "u-value"})
+    assert resolved.values == {"USED": "u-value", "PLAIN": "x"}
+
+
+def test_a_script_reading_configuration_dynamically_needs_every_secret(tmp_path):
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "login.py").write_text(
+        "def login(email, password, callback):\n    name = 'A'\n    configuration[name]\n", encoding="utf-8")
+    p = Project(root=tmp_path, name="p", configuration={"A": ConfigEntry("A", None, True),
+                                                       "B": ConfigEntry("B", None, True)})
+    assert secrets.needed_secret_keys(p) == ["A", "B"]
+
+
+def test_storing_or_deleting_a_secret_changes_the_generation(project, memory_keyring):
+    session = secrets.session_secrets
+    before = secrets.generation()
+    session.set(project, "DATABASE_PASSWORD", "typed")
+    assert secrets.generation() != before
+    after_set = secrets.generation()
+    set_secret(project, "API_KEY", "k-1")
+    assert secrets.generation() != after_set
+    after_keychain = secrets.generation()
+    delete_secret(project, "API_KEY")
+    assert secrets.generation() != after_keychain
+    session.delete(project, "DATABASE_PASSWORD")

@@ -100,13 +100,69 @@ def test_a_missing_secret_is_asked_once_before_a_run(make_window, project, monke
 
     keyring.set_keyring(FailKeyring())
     project.configuration["API_KEY"] = ConfigEntry("API_KEY", None, True)
+    project.configuration["UNUSED"] = ConfigEntry("UNUSED", None, True)  # no script reads it: never asked
+    login = project.script_path("login")
+    login.write_text(login.read_text().replace("    row = db", '    key = configuration["API_KEY"]\n    row = db', 1))
     asked = []
     monkeypatch.setattr(QInputDialog, "getText",
                         staticmethod(lambda *a, **k: (asked.append(a[2]) or "typed-once", True)))
     window = make_window(project)
     assert window._before_run() and window._before_run()
     assert len(asked) == 1 and "API_KEY" in asked[0]
+    assert "for this session only" in asked[0] and "asked again at the next start" in asked[0]
     assert session_secrets.get(project, "API_KEY") == "typed-once"
+
+
+def test_without_a_keychain_the_database_password_is_asked_before_a_run(make_window, project, monkeypatch):
+    """A server URL naming a user and no password anywhere (a new session without a keychain):
+    the password is asked like any other secret, not left for the driver to fail on."""
+    from PySide6.QtWidgets import QInputDialog
+
+    keyring.set_keyring(FailKeyring())
+    project.database_url = "postgresql+psycopg://appuser@127.0.0.1:1/legacy"
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText",
+                        staticmethod(lambda *a, **k: (asked.append(a[2]) or "pg-typed", True)))
+    window = make_window(project)
+    assert window._before_run()
+    assert len(asked) == 1 and "password of the legacy database" in asked[0] and "session only" in asked[0]
+    assert session_secrets.get(project, "DATABASE_PASSWORD") == "pg-typed"
+    assert window._before_run() and len(asked) == 1  # kept for the session
+    session_secrets.clear()  # the next start: asked again
+    assert window._before_run() and len(asked) == 2
+
+
+def test_connection_dialog_says_where_the_password_goes(qtbot, project, monkeypatch, memory_keyring):
+    dialog = ConnectionDialog(project)
+    qtbot.addWidget(dialog)
+    assert "OS keychain" in dialog.password.placeholderText() and "OS keychain" in dialog.password_note.text()
+    keyring.set_keyring(FailKeyring())
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a, **k: told.append(a[2])))
+    dialog = ConnectionDialog(project)
+    qtbot.addWidget(dialog)
+    assert "session only" in dialog.password.placeholderText()
+    assert "session only" in dialog.password_note.text() and "next start" in dialog.password_note.text()
+    dialog.kind.setCurrentIndex(dialog.kind.findData("postgresql"))
+    dialog.host.setText("127.0.0.1")
+    dialog.database.setText("legacy")
+    dialog.user.setText("appuser")
+    dialog.password.setText("pw-typed-here")
+    dialog.save()
+    assert dialog.kept_in == "session" and told and "session only" in told[0]
+    assert "asked again at the next start" in told[0]
+    assert session_secrets.get(project, "DATABASE_PASSWORD") == "pw-typed-here"
+    assert "pw-typed-here" not in (project.root / "customdb.toml").read_text()
+
+
+def test_switching_the_database_type_clears_the_old_test_result(qtbot, project):
+    dialog = ConnectionDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.test()
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)
+    assert dialog.result.text().startswith("✔ Connected: SQLite")
+    dialog.kind.setCurrentIndex(dialog.kind.findData("postgresql"))
+    assert dialog.result.text() == ""
 
 
 def test_connection_test_against_sqlite_shows_the_server_version(qtbot, project):

@@ -83,19 +83,29 @@ class ConnectionDialog(QDialog):
         self.user = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("kept in the OS keychain; leave empty to keep the stored one")
+        from app.ui.dialogs.secrets_prompt import IN_KEYCHAIN, where_secrets_go
+
+        self.password_goes = where_secrets_go()
+        self.password.setPlaceholderText("kept in the OS keychain; leave empty to keep the stored one"
+                                         if self.password_goes == IN_KEYCHAIN
+                                         else "for this session only: there is no OS keychain")
+        self.password_note = QLabel(f"The password is kept {self.password_goes}; never in customdb.toml.")
+        self.password_note.setWordWrap(True)
+        self.password_note.setObjectName("passwordNote")
         server_page = QWidget()
         server_form = QFormLayout(server_page)
         for label, widget in (("Host", self.host), ("Port", self.port), ("Database", self.database),
                               ("User", self.user), ("Password", self.password)):
             server_form.addRow(label, widget)
+        server_form.addRow("", self.password_note)
 
         self.raw_url = QLineEdit()
         self.raw_url.setPlaceholderText("postgresql+psycopg://user@host:5432/db")
         raw_page = QWidget()
         raw_form = QFormLayout(raw_page)
         raw_form.addRow("URL", self.raw_url)
-        raw_form.addRow(QLabel("A password typed in the URL is moved to the keychain."))
+        raw_form.addRow(QLabel("A password typed in the URL is moved out of it: kept "
+                               f"{self.password_goes}."))
 
         self.pages = QStackedWidget()
         for page in (sqlite_page, server_page, raw_page):
@@ -146,6 +156,7 @@ class ConnectionDialog(QDialog):
 
     def _kind_changed(self) -> None:
         kind = self.kind.currentData()
+        self.result.clear()  # a test of the previous type says nothing about this one
         self.pages.setCurrentIndex(0 if kind == "sqlite" else 2 if kind == RAW else 1)
         if kind in self._default_ports and self.port.value() == 0:
             self.port.setValue(self._default_ports[kind])
@@ -238,6 +249,9 @@ class ConnectionDialog(QDialog):
             self.project.database_url = previous
             QMessageBox.critical(self, "Database connection", f"Cannot save: {e}")
             return
-        if password:
-            store_secret(self.project, DATABASE_PASSWORD, password)
+        self.kept_in = store_secret(self.project, DATABASE_PASSWORD, password) if password else None
+        if self.kept_in == "session":
+            from app.ui.dialogs.secrets_prompt import SESSION_ONLY
+
+            QMessageBox.information(self, "Database connection", f"Saved. The password is kept {SESSION_ONLY}.")
         self.accept()
