@@ -81,6 +81,17 @@ class ScriptDocument(QObject):
         else:
             self._lint.poke()
 
+    def replace_with_saved_text(self) -> None:
+        """The file was replaced on purpose (a template): show it as one undoable edit, so Ctrl+Z
+        brings the previous text back (the document is then modified again)."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError:
+            return
+        self.editor.apply_source_edit(text)
+        self.editor.document().setModified(False)
+        self.lint_now()
+
     def disk_differs(self) -> bool:
         try:
             return self.path.read_text(encoding="utf-8") != self.text()

@@ -654,8 +654,11 @@ class MainWindow(QMainWindow):
     def edit_connection(self) -> None:
         from app.ui.dialogs.connection import ConnectionDialog
 
-        dialog = ConnectionDialog(self.project, self)
+        dialog = ConnectionDialog(self.project, self, unsaved={k: d.text() for k, d in self.docs.items() if d.modified})
         if dialog.exec():
+            for key in dialog.replaced_scripts:  # the new dialect's template, one undo step in its editor
+                if key in self.docs:
+                    self.docs[key].replace_with_saved_text()
             self.db_label.setText(f"database: {display_url(self.project.database_url)}")
             self.schema_panel.tree.clear()
             if self.docks["Schema"].isVisible():

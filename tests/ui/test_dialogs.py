@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyring
 import pytest
 from keyring.backends.fail import Keyring as FailKeyring
-from PySide6.QtWidgets import QLineEdit, QMessageBox
+from PySide6.QtWidgets import QDialog, QLineEdit, QMessageBox
 
 from app.domain.project import load_project
 from app.engine.secrets import SERVICE, session_secrets
@@ -254,3 +254,61 @@ def test_no_banner_for_a_project_without_secrets_even_without_keychain(make_wind
     qtbot.waitUntil(lambda: window.tree.findings_count("login") != "", timeout=10_000)
     qtbot.wait(200)
     assert window.keychain_banner.isHidden()
+
+
+# -- another database: scripts written for another dialect (issue 17 item 4) -------------------------------
+def _choose(monkeypatch, label_start: str, told: list):
+    def exec_(box):
+        told.append((box.text(), box.detailedText()))
+        next(b for b in box.buttons() if b.text().startswith(label_start)).click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a, **k: told.append((a[2], ""))))
+
+
+def _to_postgresql(dialog):
+    dialog.kind.setCurrentIndex(dialog.kind.findData("postgresql"))
+    dialog.host.setText("127.0.0.1")
+    dialog.database.setText("legacy")
+    dialog.user.setText("appuser")
+    dialog.save()
+
+
+def test_switching_to_postgresql_offers_its_templates_and_keeps_a_backup(make_window, project, monkeypatch):
+    from app.domain.templates import template_source
+
+    sqlite_login = template_source("sqlite", "legacy", "login")
+    project.write_script("login", sqlite_login)
+    window = make_window(project)
+    editor = window.docs["login"].editor
+    editor.set_source(sqlite_login)
+    told: list = []
+    _choose(monkeypatch, "Replace with PostgreSQL", told)
+    monkeypatch.setattr(ConnectionDialog, "exec", lambda d: (_to_postgresql(d), QDialog.result(d))[1])
+    window.edit_connection()
+    text, detail = told[0]
+    assert "PostgreSQL" in text and "SQLite" in text
+    assert "login.py" in detail and "written for SQLite" in detail
+    assert project.read_script("login") == template_source("postgresql", "legacy", "login")
+    backups = list((project.root / ".customdb" / "backups").glob("*/login.py"))
+    assert len(backups) == 1 and backups[0].read_text() == sqlite_login  # nothing lost
+    assert editor.toPlainText() == template_source("postgresql", "legacy", "login")
+    assert not window.docs["login"].modified
+    editor.undo()  # the user's version comes back in the editor too
+    assert editor.toPlainText() == sqlite_login
+
+
+def test_keeping_the_scripts_changes_nothing(qtbot, project, monkeypatch):
+    from app.domain.templates import template_source
+
+    sqlite_login = template_source("sqlite", "legacy", "login")
+    project.write_script("login", sqlite_login)
+    told: list = []
+    _choose(monkeypatch, "Keep my scripts", told)
+    dialog = ConnectionDialog(project)
+    qtbot.addWidget(dialog)
+    _to_postgresql(dialog)
+    assert told and dialog.replaced_scripts == []
+    assert project.read_script("login") == sqlite_login
+    assert not (project.root / ".customdb" / "backups").exists()

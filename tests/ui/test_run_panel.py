@@ -180,3 +180,37 @@ def test_no_folder_opens_the_bundled_sample(tmp_path):
     project = load_project(folder)
     assert project.name.startswith("Sample") and "login" in project.script_keys()
     assert _project_folder([]) == folder  # the second start finds it without regenerating
+
+
+HIDES_THE_SQL_ERROR = '''
+def get_user(email, callback):
+    try:
+        row = db.execute(text("SELECT no_such_column FROM users WHERE email = :e"), {"e": email}).first()
+    except Exception:
+        return callback(Exception("The user store could not be reached."))
+    return callback(None)
+'''
+
+
+def test_a_failed_statements_error_is_shown_in_the_result_and_the_sql_panel(window, qtbot):
+    """The script catches the driver error and answers with its own message: the Result still
+    shows the statement's error, and the SQL panel shows its row in the error style (issue 17 item 4)."""
+    window.open_script("get_user")
+    window.docs["get_user"].set_text(HIDES_THE_SQL_ERROR, modified=True)
+    panel = window.run_panel
+    panel.select_script("get_user")
+    fill(window, email="alice@example.com")
+    result = run_and_wait(qtbot, window)
+    assert result["outcome"] == "error"
+    assert "could not be reached" in panel.error_label.text()
+    assert panel.sql_error_label.isVisibleTo(panel)
+    text = panel.sql_error_label.text()
+    assert text.startswith("SQL error: ") and "no_such_column" in text and "in SELECT no_such_column" in text
+    failed = window.sql_panel.failed_rows()
+    assert len(failed) == 1 and window.sql_panel.rows()[failed[0]][0].startswith("SELECT no_such_column")
+    item = window.sql_panel.table.item(failed[0], 3)
+    assert item.font().bold() and item.background().style() != item.background().style().NoBrush
+    fill(window, email="alice@example.com")
+    window.docs["get_user"].set_text(HIDES_THE_SQL_ERROR.replace("no_such_column", "id"), modified=True)
+    run_and_wait(qtbot, window)
+    assert not panel.sql_error_label.isVisibleTo(panel) and window.sql_panel.failed_rows() == []

@@ -41,8 +41,14 @@ def describe_report(report) -> tuple[bool, str]:
 
 
 class ConnectionDialog(QDialog):
-    def __init__(self, project: Project, parent: QWidget | None = None):
+    """`unsaved`: the open editors' unsaved texts by script key (read for the dialect check and
+    kept in the backup when a template replaces one). `replaced_scripts` after Save: the scripts
+    the user had replaced by the new dialect's templates."""
+
+    def __init__(self, project: Project, parent: QWidget | None = None, unsaved: dict[str, str] | None = None):
         super().__init__(parent)
+        self.unsaved = dict(unsaved or {})
+        self.replaced_scripts: list[str] = []
         from app.engine.database import (
             DEFAULT_PORTS,
             DISPLAY_NAMES,
@@ -254,4 +260,15 @@ class ConnectionDialog(QDialog):
             from app.ui.dialogs.secrets_prompt import SESSION_ONLY
 
             QMessageBox.information(self, "Database connection", f"Saved. The password is kept {SESSION_ONLY}.")
+        self._check_dialect(previous, url)
         self.accept()
+
+    def _check_dialect(self, previous_url: str, url: str) -> None:
+        """Another database: scripts written for the old dialect are said so, templates offered."""
+        from app.domain.dialects import dialect_of_url
+
+        target = dialect_of_url(url)
+        if target is not None and target != dialect_of_url(previous_url):
+            from app.ui.dialogs.dialect_switch import offer_templates
+
+            self.replaced_scripts = offer_templates(self, self.project, target, self.unsaved)

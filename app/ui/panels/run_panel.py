@@ -112,6 +112,12 @@ class RunPanel(QWidget):
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         theme.styled(self.error_label, "color:{error};")
+        self.sql_error_label = QLabel()  # a failed statement's own error (the script may hide it)
+        self.sql_error_label.setObjectName("sqlError")
+        self.sql_error_label.setWordWrap(True)
+        theme.styled(self.sql_error_label, "color:{error};")
+        self.sql_error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sql_error_label.hide()
         self.result_tree = JsonTree()
         self.result_findings = QListWidget()
         self.result_findings.setMaximumHeight(80)
@@ -164,6 +170,7 @@ class RunPanel(QWidget):
         head.addWidget(self.meta_label, 1)
         result_layout.addLayout(head)
         result_layout.addWidget(self.error_label)
+        result_layout.addWidget(self.sql_error_label)
         result_layout.addWidget(self.result_tree, 1)
         result_layout.addWidget(self.result_findings)
         result_layout.addWidget(self.cases_list)
@@ -298,6 +305,7 @@ class RunPanel(QWidget):
         if isinstance(error, dict):
             error = ": ".join(str(error.get(k)) for k in ("type", "message") if error.get(k))
         self.error_label.setText(str(error) if error else "")
+        self.show_sql_errors(result.get("sql") or [])
         self.result_tree.set_value(result.get("result"))
         self.result_findings.clear()
         for f in result.get("findings") or []:
@@ -310,8 +318,23 @@ class RunPanel(QWidget):
             self._write_case(name, self.last_input[0], self.last_input[1], result)
         self.result_shown.emit(result)
 
+    def show_sql_errors(self, entries: list) -> None:
+        """Each failed statement's error under the result: a script that catches it and answers
+        `callback(Exception("The user store could not be reached."))` no longer hides the cause."""
+        failed = [e for e in entries if isinstance(e, dict) and e.get("error")]
+        lines = []
+        for entry in failed[:3]:
+            statement = " ".join(str(entry.get("statement") or entry.get("sql") or "").split())
+            short = statement if len(statement) <= 90 else statement[:89] + "…"
+            lines.append(f"SQL error: {entry['error']}\n    in {short}")
+        if len(failed) > 3:
+            lines.append(f"… and {len(failed) - 3} more failed statement(s): see the SQL panel")
+        self.sql_error_label.setText("\n".join(lines))
+        self.sql_error_label.setVisible(bool(lines))
+
     def _failed(self, message: str) -> None:
         self._pending_case = None
+        self.sql_error_label.hide()
         self.badge.setText("not run")
         theme.styled(self.badge, badge_style("error"))
         self.error_label.setText(message)

@@ -1,4 +1,5 @@
-"""SQL: every statement a run executed, with its parameters, duration and row count."""
+"""SQL: every statement a run executed, with its parameters, duration and row count; a failed
+statement's row is in the error style (red, bold) with its error in the Rows column."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
 from app.ui import theme
 
 COLUMNS = ("Statement", "Params", "Duration", "Rows")
+ERROR_ROLE = 0x0100 + 1  # Qt.ItemDataRole.UserRole + 1: the statement failed
 
 
 def _fmt_params(params: object) -> str:
@@ -74,7 +76,15 @@ class SqlPanel(QWidget):
             item.setToolTip(text)
             if failed:  # a failed statement's row stands out, readable in both themes
                 theme.tint(item, background="error_row_bg", foreground=None)
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+                item.setData(ERROR_ROLE, True)
             self.table.setItem(row, col, item)
+
+    def failed_rows(self) -> list[int]:
+        """Rows of statements that failed (shown in the error style)."""
+        return [r for r in range(self.table.rowCount()) if self.table.item(r, 0).data(ERROR_ROLE)]
 
     def rows(self) -> list[tuple[str, ...]]:
         return [tuple(self.table.item(r, c).text() for c in range(len(COLUMNS)))
