@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.docks["Schema"].visibilityChanged.connect(self._schema_visible)
 
         self.findings_panel.activated.connect(self.goto_finding)
+        self.findings_panel.fix_requested.connect(self.quick_fix_finding)
         self.schema_panel.insert_requested.connect(self.insert_in_editor)
         self.controller.started.connect(self._run_started)
         self.controller.event.connect(self._run_event)
@@ -489,6 +490,12 @@ class MainWindow(QMainWindow):
         if doc is not None and line:
             doc.editor.goto_line(line)
 
+    def quick_fix_finding(self, key: str, line: int) -> None:
+        """The Findings panel's quick fix: apply it in the script's editor."""
+        doc = self.open_script(key)
+        if doc is not None:
+            doc.editor.quick_fix_at(line or 1)
+
     # -- findings ------------------------------------------------------------------------------
     def _set_static_findings(self, key: str, findings: list[Finding]) -> None:
         self._static_findings[key] = list(findings)
@@ -549,7 +556,8 @@ class MainWindow(QMainWindow):
                 QMessageBox.StandardButton.Yes)
             if answer == QMessageBox.StandardButton.Yes:
                 doc = self.open_script(buffer.script)
-                doc.set_text(buffer.text, modified=True)
+                self.debugger.hook_editors()  # breakpoints on the saved text first: they follow the recovered edits
+                doc.recover_text(buffer.text)
                 recovered += 1
             else:
                 recovery.discard(self.project.root, buffer.script)

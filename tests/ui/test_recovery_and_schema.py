@@ -75,3 +75,26 @@ def test_schema_panel_explains_a_database_it_cannot_read(make_window, project, q
     with qtbot.waitSignal(window.schema_panel.loaded, timeout=20_000):
         window.docks["Schema"].show()
     assert window.schema_panel.status.text().startswith("Cannot read the schema: no SQLite database file")
+
+
+def test_recovered_buffers_keep_breakpoints_on_their_code(make_window, project, monkeypatch):
+    """The crash-recovered text has two new lines above the breakpoints: they move with their code
+    instead of staying at the saved line numbers (UX review shot 07)."""
+    from app.domain.breakpoints import LineBreakpoint, save_breakpoints
+
+    saved = project.read_script("login").split("\n")
+    target = next(i for i, line in enumerate(saved, 1) if "row = db.execute" in line)
+    save_breakpoints(project, {"login": {target: LineBreakpoint(target, "email", None)}})
+    recovered = "# typed before the crash\n# and another line\n" + project.read_script("login")
+    recovery.store(project.root, "login", recovered)
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    window = make_window(load_project(project.root))
+    assert window.offer_recovery() == 1
+    doc = window.docs["login"]
+    assert doc.text() == recovered and doc.modified
+    assert doc.editor.breakpoints == {target + 2}
+    assert "row = db.execute" in doc.text().split("\n")[target + 1]
+    bp = window.debugger.breakpoints["login"][target + 2]
+    assert bp.condition == "email"  # the record moved, condition and all
+    doc.editor.undo()  # the recovery is one edit: undoing it brings the saved text and lines back
+    assert doc.text() == project.read_script("login") and doc.editor.breakpoints == {target}

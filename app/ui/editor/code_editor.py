@@ -193,6 +193,7 @@ class CodeEditor(QPlainTextEdit):
         self.document().modificationChanged.connect(self.modification_changed)
         self.document().contentsChange.connect(self._on_contents_change)
         self.gutter.clicked.connect(self._on_gutter_clicked)
+        self.gutter.fix_clicked.connect(self.quick_fix_at)
         hints = QGuiApplication.styleHints()
         if hasattr(hints, "colorSchemeChanged"):
             hints.colorSchemeChanged.connect(self._on_system_scheme_changed)
@@ -427,6 +428,57 @@ class CodeEditor(QPlainTextEdit):
     def finding_messages(self, line: int) -> list[str]:
         return [f"{f.severity}: {f.message} [{f.code}]" for c, f in self._finding_marks
                 if c.blockNumber() + 1 == line]
+
+    def fixable_lines(self) -> set[int]:
+        """Lines (1-based, as they are now) holding a finding the quick fix handles."""
+        if self.kind_key is None:
+            return set()
+        return {c.blockNumber() + 1 for c, f in self._finding_marks if f.code in QUICK_FIX_CODES}
+
+    def quick_fix_title(self, line: int | None = None) -> str | None:
+        """What the quick fix would do, in words (`Rename getByEmail to get_user`), for the finding
+        on `line` (None: anywhere in the script); None when there is nothing to fix."""
+        lines = self.fixable_lines()
+        if not lines or (line is not None and line not in lines):
+            return None
+        from app.domain.scripts import kind
+
+        target = kind(self.kind_key).python_name
+        name = None
+        try:
+            import ast
+
+            from app.domain.entry import find_entry  # the entry the fix renames
+
+            entry = find_entry(ast.parse(self.toPlainText()), kind(self.kind_key))
+            if entry is not None and entry.is_lambda:
+                return f"Quick fix: turn the lambda {entry.name} into def {target}(…)"
+            name = entry.name if entry is not None else None
+        except (SyntaxError, ValueError):
+            pass
+        return f"Quick fix: rename {name} to {target}" if name else f"Quick fix: rename the entry to {target}"
+
+    def quick_fix_at(self, line: int) -> bool:
+        """Apply the quick fix of `line` (the gutter's lightbulb, a context menu)."""
+        self.goto_line(line)
+        return self.request_quick_fix()
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Qt's menu (Undo, Cut, Copy, Paste…) with the quick fix of the clicked line on top."""
+        menu = self.createStandardContextMenu(event.pos())
+        line = self.cursorForPosition(event.pos()).blockNumber() + 1
+        title = self.quick_fix_title(line) or self.quick_fix_title()
+        if title:
+            first = menu.actions()[0] if menu.actions() else None
+            fix_line = line if line in self.fixable_lines() else min(self.fixable_lines())
+            action = menu.addAction(f"💡 {title}\tCtrl+.")
+            action.triggered.connect(lambda: self.quick_fix_at(fix_line))
+            if first is not None:
+                menu.removeAction(action)
+                menu.insertAction(first, action)
+                menu.insertSeparator(first)
+        self.context_menu = menu  # tests read it; Qt deletes it with the editor
+        menu.popup(event.globalPos())
 
     def findings_at(self, position: int) -> list[Finding]:
         return [f for c, f in self._finding_marks if c.selectionStart() <= position <= c.selectionEnd()]
@@ -851,8 +903,11 @@ class CodeEditor(QPlainTextEdit):
             pos = self.cursorForPosition(event.pos()).position()
             found = self.findings_at(pos)
             if found:
-                QToolTip.showText(event.globalPos(), "\n".join(f"{f.message} [{f.code}]" for f in found),
-                                  self.viewport())
+                lines = [f"{f.message} [{f.code}]" for f in found]
+                fix = self.quick_fix_title(self.cursorForPosition(event.pos()).blockNumber() + 1)
+                if fix:
+                    lines.append(f"💡 {fix} (Ctrl+.)")
+                QToolTip.showText(event.globalPos(), "\n".join(lines), self.viewport())
             else:
                 QToolTip.hideText()
             return True

@@ -2,7 +2,9 @@
 
 Painted from the editor's `updateRequest`, only for the visible blocks. Columns, left to right:
 breakpoints (reserved for the debugger: red dots for `editor.breakpoints`), line numbers, a marker
-per line with findings (coloured by the worst severity; hover for the messages).
+per line with findings, shaped and coloured by the worst severity (a diamond, a triangle, a square:
+never a dot, which is a breakpoint; hover for the messages), or a lightbulb on a line with a quick
+fix (click it to apply the fix; the tooltip names it).
 """
 
 from __future__ import annotations
@@ -40,6 +42,32 @@ def _circle(x: float, y: float, radius: float) -> QPainterPath:
     return path
 
 
+def _polygon(*points: tuple[float, float]) -> QPainterPath:
+    path = QPainterPath()
+    path.addPolygon(QPolygonF([QPointF(x, y) for x, y in points]))
+    path.closeSubpath()
+    return path
+
+
+def severity_glyph(severity: str, x: float, y: float) -> QPainterPath:
+    """A finding's marker, shaped by severity and never a dot (a red dot is a breakpoint): a
+    diamond for an error, a triangle for a warning, a small square for information."""
+    if severity == "error":
+        return _polygon((x, y - 5), (x + 5, y), (x, y + 5), (x - 5, y))
+    if severity == "warning":
+        return _polygon((x, y - 5), (x + 5, y + 4), (x - 5, y + 4))
+    path = QPainterPath()
+    path.addRect(x - 3, y - 3, 6, 6)
+    return path
+
+
+def lightbulb_glyph(x: float, y: float) -> QPainterPath:
+    """The quick-fix lightbulb: a bulb with its screw base."""
+    path = _circle(x, y - 1.5, 4.5)
+    path.addRect(x - 2.2, y + 3, 4.4, 3)
+    return path
+
+
 def _coloured(color: QColor) -> QTextCharFormat:
     fmt = QTextCharFormat()
     fmt.setForeground(solid_brush(color))
@@ -48,6 +76,7 @@ def _coloured(color: QColor) -> QTextCharFormat:
 
 class Gutter(QWidget):
     clicked = Signal(int, bool)  # 1-based line, True when the click hit the breakpoint column
+    fix_clicked = Signal(int)  # the lightbulb of a line with a quick fix was clicked
 
     def __init__(self, editor: CodeEditor):
         super().__init__(editor)
@@ -110,6 +139,7 @@ class Gutter(QWidget):
         number_right = self.width() - MARKER_W - PAD // 2
         current = ed.textCursor().blockNumber()
         markers = ed.finding_severities_by_line()
+        fixable = ed.fixable_lines()
         breakpoints = ed.breakpoints
         debug_line = ed.debug_line
         while block.isValid() and top <= event.rect().bottom():
@@ -129,9 +159,11 @@ class Gutter(QWidget):
                                                 QPointF(2, mid + 5)]))
                     painter.fillPath(arrow, solid_brush(theme.color("warning")))
                 severity = markers.get(line)
-                if severity is not None:
-                    x = self.width() - MARKER_W // 2 - PAD // 2
-                    painter.fillPath(_circle(x, mid, 4), solid_brush(theme.color(str(severity))))
+                x = self.width() - MARKER_W // 2 - PAD // 2
+                if line in fixable:
+                    painter.fillPath(lightbulb_glyph(x, mid), solid_brush(theme.color("warning")))
+                elif severity is not None:
+                    painter.fillPath(severity_glyph(str(severity), x, mid), solid_brush(theme.color(str(severity))))
             block = block.next()
             top += height
         painter.end()
@@ -141,11 +173,19 @@ class Gutter(QWidget):
 
         if event.button() == Qt.MouseButton.LeftButton:
             pos = event.position().toPoint()
-            self.clicked.emit(self.line_at(pos.y()), pos.x() < BREAKPOINT_W)
+            line = self.line_at(pos.y())
+            if pos.x() >= self.width() - MARKER_W - PAD and line in self.editor.fixable_lines():
+                self.fix_clicked.emit(line)
+                return
+            self.clicked.emit(line, pos.x() < BREAKPOINT_W)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
-            messages = self.editor.finding_messages(self.line_at(event.pos().y()))
+            line = self.line_at(event.pos().y())
+            messages = self.editor.finding_messages(line)
+            fix = self.editor.quick_fix_title(line)
+            if fix:
+                messages = [*messages, f"💡 {fix}: click the lightbulb or press Ctrl+."]
             if messages:
                 QToolTip.showText(event.globalPos(), "\n".join(messages), self)
             else:
