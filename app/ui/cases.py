@@ -45,3 +45,22 @@ def save_case(project: Project, name: str, script: str, inputs: dict, outcome: s
     atomic_write(path, json.dumps({"script": script, "input": inputs, "expect": expect}, indent=2,
                                   ensure_ascii=False) + "\n")
     return path
+
+
+def suggest_case_name(project: Project, script: str, inputs: dict, outcome: str | None = None) -> str:
+    """A default name that says what the case is: `login-alice-ok` (the script, who, the outcome
+    when known), made unique among the project's cases (`login-alice-ok-2`)."""
+    who = ""
+    for key in ("email", "user_id", "new_email"):
+        value = inputs.get(key)
+        if isinstance(value, str) and value.strip():
+            who = value.strip().split("@", 1)[0]
+            break
+    if not who and isinstance(inputs.get("user"), dict):
+        who = str(inputs["user"].get("email") or "").split("@", 1)[0]
+    base = safe_case_name("-".join(p for p in (script, who, outcome or "") if p))
+    taken = {p.stem for p in project.cases_dir.glob("*.json")} if project.cases_dir.is_dir() else set()
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    return name

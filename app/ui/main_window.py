@@ -253,6 +253,7 @@ class MainWindow(QMainWindow):
             panel.source_for = lambda key: self.docs[key].text() if key in self.docs else None
             panel.before_run = self._before_run
             panel.commit_box.toggled.connect(self._commit_changed)
+            panel.case_saved.connect(lambda text: self.statusBar().showMessage(text, 8000))
             doc = self.current_doc()
             if doc is not None:
                 panel.select_script(doc.key)

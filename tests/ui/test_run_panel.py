@@ -214,3 +214,39 @@ def test_a_failed_statements_error_is_shown_in_the_result_and_the_sql_panel(wind
     window.docs["get_user"].set_text(HIDES_THE_SQL_ERROR.replace("no_such_column", "id"), modified=True)
     run_and_wait(qtbot, window)
     assert not panel.sql_error_label.isVisibleTo(panel) and window.sql_panel.failed_rows() == []
+
+
+def test_enter_in_a_field_runs_the_form(window, qtbot):
+    panel = window.run_panel
+    panel.select_script("login")
+    fill(window, email="alice@example.com", password="wonderland-42")
+    password = panel.form().fields["password"]
+    with qtbot.waitSignal(panel.result_shown, timeout=RUN_TIMEOUT_MS) as blocker:
+        qtbot.keyClick(password, Qt.Key.Key_Return)
+    assert blocker.args[0]["outcome"] == "ok"
+
+
+def test_save_as_case_offers_a_name_confirms_and_lists_it_at_once(window, qtbot, project, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    panel = window.run_panel
+    panel.select_script("login")
+    fill(window, email="alice@example.com", password="wonderland-42")
+    run_and_wait(qtbot, window)
+    offered = []
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(
+        lambda *a, **k: (offered.append(k.get("text")) or k.get("text"), True)))
+    with qtbot.waitSignal(panel.case_saved, timeout=5000) as saved:
+        panel.save_current_as_case()
+    assert offered == ["login-alice-ok"]
+    assert saved.args[0].startswith("Saved case login-alice-ok")
+    assert window.statusBar().currentMessage().startswith("Saved case login-alice-ok")
+    assert panel.case_box.currentText() == "login-alice-ok"  # in the Case list at once, selected
+    assert (project.cases_dir / "login-alice-ok.json").exists()
+    panel.save_current_as_case()  # the next default does not clash
+    assert offered[-1] == "login-alice-ok-2"
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("login-alice-ok", True)))
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.No))
+    before = (project.cases_dir / "login-alice-ok.json").stat().st_mtime_ns
+    panel.save_current_as_case()  # an existing name is not overwritten without a yes
+    assert (project.cases_dir / "login-alice-ok.json").stat().st_mtime_ns == before

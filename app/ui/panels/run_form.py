@@ -1,13 +1,14 @@
 """The input form of a script kind, generated from its parameters.
 
 Password parameters are masked, `user` (Create) and `context` are JSON with a template,
-`verified` is a checkbox; everything else is a line of text.
+`verified` is a checkbox; everything else is a line of text, where Enter runs the form.
 """
 
 from __future__ import annotations
 
 import json
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QPlainTextEdit, QWidget
 
 from app.domain.scripts import ScriptKind
@@ -32,6 +33,8 @@ def is_secret_param(name: str) -> bool:
 
 
 class RunForm(QWidget):
+    submitted = Signal()  # Enter in a one-line field: run with this input
+
     def __init__(self, kind: ScriptKind, context: bool, parent=None):
         super().__init__(parent)
         self.kind = kind
@@ -57,6 +60,7 @@ class RunForm(QWidget):
             edit.setTabChangesFocus(True)
             return edit
         edit = QLineEdit()
+        edit.returnPressed.connect(self.submitted)
         edit.setPlaceholderText(_PLACEHOLDERS.get(name, ""))
         if is_secret_param(name):
             edit.setEchoMode(QLineEdit.EchoMode.Password)

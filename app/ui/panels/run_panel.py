@@ -55,6 +55,7 @@ COMMIT_ON_STYLE = "QCheckBox {{ color:{badge_text}; background:{badge_error}; fo
 class RunPanel(QWidget):
     result_shown = Signal(object)  # the run result dict, after the panel displayed it
     cases_shown = Signal(object)  # list[CaseOutcome]
+    case_saved = Signal(str)  # a one-line confirmation once a case file is written
 
     def __init__(self, project: Project, controller: RunController, parent=None):
         super().__init__(parent)
@@ -76,6 +77,7 @@ class RunPanel(QWidget):
         self._forms: dict[str, RunForm] = {}
         for k in project.platform.kinds.values():
             form = RunForm(k, project.context_object)
+            form.submitted.connect(self.run)  # Enter in a field runs, as Run does
             self._forms[k.key] = form
             self.forms.addWidget(form)
         self.script_box.currentIndexChanged.connect(self._script_changed)
@@ -227,9 +229,25 @@ class RunPanel(QWidget):
             self.form().set_value(case.get("input", {}))
 
     def save_current_as_case(self) -> None:
-        name, ok = QInputDialog.getText(self, "Save as case", "Case name:")
-        if ok and name.strip():
-            self.save_case_named(name.strip())
+        """Ask for a name (a default that says what the case is: `login-alice-ok`), confirm an
+        overwrite, save; `case_saved` and the Case list say so at once."""
+        from app.ui.cases import safe_case_name, suggest_case_name
+
+        try:
+            values = self.form().value()
+        except InputError as e:
+            QMessageBox.warning(self, "Save as case", str(e))
+            return
+        known = self.last_result if self.last_input == (self.script, values) and self.last_result else None
+        default = suggest_case_name(self.project, self.script, values, known.get("outcome") if known else None)
+        name, ok = QInputDialog.getText(self, "Save as case", "Case name (cases/<name>.json):", text=default)
+        if not ok or not name.strip():
+            return
+        if (self.project.cases_dir / f"{safe_case_name(name)}.json").exists() and QMessageBox.question(
+                self, "Save as case", f"A case named {safe_case_name(name)} exists. Replace it?") \
+                != QMessageBox.StandardButton.Yes:
+            return
+        self.save_case_named(name.strip())
 
     def save_case_named(self, name: str) -> None:
         """Save the current input; its expectation is the outcome it gives now (run first if needed)."""
@@ -245,11 +263,12 @@ class RunPanel(QWidget):
             self.run()
 
     def _write_case(self, name: str, script: str, values: dict, result: dict) -> None:
-        save_case(self.project, name, script, values, result.get("outcome"), result.get("result"))
+        path = save_case(self.project, name, script, values, result.get("outcome"), result.get("result"))
         self.reload_cases()
-        index = self.case_box.findText(name)
+        index = self.case_box.findText(path.stem)  # the file's name: `alice ok` is saved as alice-ok
         if index >= 0:
             self.case_box.setCurrentIndex(index)
+        self.case_saved.emit(f"Saved case {path.stem} (expects {result.get('outcome')}) in cases/{path.name}")
 
     def run_all_cases(self) -> None:
         cases = list_cases(self.project)
