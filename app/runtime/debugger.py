@@ -31,6 +31,7 @@ import re
 import reprlib
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import CodeType, FrameType
@@ -49,6 +50,20 @@ REASONS = ("breakpoint", "step", "exception")
 _YIELD = dis.opmap["YIELD_VALUE"]
 _HIT = re.compile(r"^\s*(==|>=|>|%)?\s*(\d+)\s*$")
 _HIDDEN_MODULE_NAMES = frozenset(INJECTED_NAMES) | {"__builtins__"}
+
+
+_paused_total = 0.0  # seconds this process spent paused at a stop (the run's duration leaves it out)
+
+
+def _add_paused(seconds: float) -> None:
+    global _paused_total
+    _paused_total += seconds
+
+
+def paused_seconds() -> float:
+    """Seconds spent paused in the debugger so far in this process: a run subtracts what passed
+    during it, so its duration is the script's time, not the time the user looked at a stop."""
+    return _paused_total
 
 
 class DebugStopped(BaseException):
@@ -415,10 +430,12 @@ class Debugger(bdb.Bdb):
                                   "message": self.masker.text(safe_str(exception))[:REPR_CAP * 4]}
         self.send(event)
         self._paused = True
+        since = time.perf_counter()
         try:
             self._serve(post_mortem)
         finally:
             self._paused = False
+            _add_paused(time.perf_counter() - since)
 
     def _serve(self, post_mortem: bool) -> None:
         """Answer inline requests until a resume command arrives (no other loop runs meanwhile)."""

@@ -36,6 +36,12 @@ _CACHE_SIZE = 32
 _THREAD_POLL_S = 0.02
 
 
+def _paused_seconds() -> float:
+    """The debugger's paused time so far (0 when no debugger was ever loaded: ordinary runs)."""
+    debugger = sys.modules.get("app.runtime.debugger")
+    return debugger.paused_seconds() if debugger is not None else 0.0
+
+
 class ScriptLoadError(Exception):
     """The script cannot load: syntax error or no entry."""
 
@@ -180,6 +186,7 @@ class ScriptRunner:
         guard = None if commit else DryRunGuard(self.tracer.note, lambda line: self.output.emit("stderr", line))
         if guard is not None:
             guard.start()
+        paused = _paused_seconds()
         started = time.perf_counter()
         try:
             if wrap is None:
@@ -195,7 +202,8 @@ class ScriptRunner:
             raise _Fatal(*self._fatal(e, filename, masker)) from None
         except BaseException as e:  # noqa: BLE001 - the script's exception is the run's to report
             report["thrown"] = error_object(e, describe_failure(e, filename, masker, passwords))
-        report["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        # the script's own time: not what it spent paused at debugger stops
+        report["duration_ms"] = round((time.perf_counter() - started - (_paused_seconds() - paused)) * 1000, 3)
         report["pending"] = self._pending
         if guard is not None:
             guard.end()  # roll back what the script's own connections wrote

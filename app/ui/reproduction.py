@@ -99,6 +99,7 @@ class Reproduction(QObject):
         self.trace_panel.diagnoses_view.save_case_requested.connect(self.case_from_log)
         self.reproduce_panel.reproduce_requested.connect(self.reproduce)
         self.banner.trusted.connect(lambda: window.statusBar().showMessage("Project trusted: its scripts may run", 5000))
+        self.banner.trusted.connect(self.update_title)
         window.controller.finished.connect(self.trace_panel.show_run_result)
 
     # -- building --------------------------------------------------------------------------------
@@ -109,6 +110,11 @@ class Reproduction(QObject):
         w.banner_column.insertWidget(0, self.banner)
         self.banner.refresh()  # re-parenting hid it: shown again when the project is restricted
 
+        self.update_title()
+        panel = w.run_panel
+        allowed = panel.before_run
+        panel.before_run = lambda: self._may_run() and allowed()
+
         w._add_dock("Traces", self.trace_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         w._add_dock("Reproduce", self.reproduce_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         if "Findings" in w.docks:
@@ -116,6 +122,8 @@ class Reproduction(QObject):
         w.tabifyDockWidget(w.docks["Traces"], w.docks["Reproduce"])
         if not self.has_case():
             w.docks["Reproduce"].hide()
+        else:
+            self.load_case()
 
         def add(menu: QMenu | None, name: str, text: str, slot, shortcut: str | None = None,
                 before: QAction | None = None) -> None:
@@ -184,10 +192,18 @@ class Reproduction(QObject):
     def open_location(self, key: str, line: int) -> None:
         self.window.goto_finding(key, line)
 
-    def apply_suggestion(self, key: str) -> bool:
-        """Rename the script's entry to its recommended name in the editor: one undo step."""
+    def apply_suggestion(self, key: str, language: str = "python") -> bool:
+        """Rename the script's entry to its recommended name in the editor: one undo step. A trace
+        of another language than the project's is refused, saying so (its names are not ours)."""
         from app.domain.rename import RenameError
 
+        project_language = str(getattr(self.project.language, "name", "python")).lower()
+        if language.lower() != project_language:
+            names = {"python": "Python", "javascript": "JavaScript"}
+            self.window.statusBar().showMessage(
+                f"Not applied: this trace is {names.get(language.lower(), language)}; "
+                f"the project is {names.get(project_language, project_language)}", 8000)
+            return False
         doc = self.window.open_script(key)
         if doc is None:
             return False
@@ -195,6 +211,9 @@ class Reproduction(QObject):
             new_text = self.project.language.rename_entry(doc.editor.toPlainText(), key)
         except RenameError as e:
             self.window.statusBar().showMessage(f"Cannot rename the {key} entry: {e}", 8000)
+            return False
+        if new_text == doc.editor.toPlainText():  # nothing to do: say so rather than claim a rename
+            self.window.statusBar().showMessage(f"Not applied: the {key} entry already has its recommended name", 8000)
             return False
         doc.editor.apply_source_edit(new_text)
         self.window.statusBar().showMessage(f"Renamed the {key} entry; save to keep it (Ctrl+Z undoes it)", 5000)
@@ -230,20 +249,31 @@ class Reproduction(QObject):
         self.export_failed.emit(message)
 
     def open_bundle_dialog(self) -> None:
-        zip_path, _ = QFileDialog.getOpenFileName(self.window, "Open reproduction bundle", "", "Bundles (*.zip)")
+        """Pick a bundle; it unpacks into a new folder beside it (or one the user picks), which
+        the app creates: no empty folder to make by hand."""
+        from app.ui.application import choose_unpack_folder
+
+        zip_path, _ = QFileDialog.getOpenFileName(self.window, "Open reproduction bundle", str(self.project.root.parent),
+                                                  "Reproduction bundles (*.cdbbundle *.zip);;All files (*)")
         if not zip_path:
             return
-        target = QFileDialog.getExistingDirectory(self.window, "Unpack into an empty folder",
-                                                  str(Path(zip_path).parent))
-        if target:
+        target = choose_unpack_folder(Path(zip_path))
+        if target is not None:
             self.open_bundle(zip_path, target)
 
     def open_bundle(self, zip_path: str | Path, target: str | Path) -> None:
-        """Unpack in the background, then open the new (restricted) project in its own window."""
+        """Unpack in the background, then open the new (restricted) project in a new window of
+        its own; this window stays as it is."""
         from app.engine.bundles import import_bundle
 
         def done(project) -> None:
-            self.imported.emit(self.window.open_project_folder(project.root))
+            from app.ui.main_window import MainWindow
+
+            window = MainWindow(project)
+            window.reproduction.update_title()  # "[Restricted]" and the folder from the start
+            window.show()
+            self.window.project_opened.emit(window)
+            self.imported.emit(window)
 
         def failed(message: str) -> None:
             message = message.removeprefix("BundleError: ")
@@ -251,6 +281,49 @@ class Reproduction(QObject):
             self.import_failed.emit(message)
 
         run_in_background(lambda: import_bundle(zip_path, target), done, failed)
+
+    def update_title(self) -> None:
+        """A restricted project says so in the title, with its folder: it must never look like
+        one of the user's own projects."""
+        if trust.is_restricted(self.project):
+            self.window.setWindowTitle(f"Custom DB Studio — {self.project.name} [Restricted] — "
+                                       f"{self.project.root}[*]")
+        else:
+            self.window.setWindowTitle(f"Custom DB Studio — {self.project.name}[*]")
+
+    def _may_run(self) -> bool:
+        """Run in a restricted project: point at the banner's Trust button, not at the terminal."""
+        if not trust.is_restricted(self.project):
+            return True
+        panel = self.window.run_panel
+        panel.badge.setText("not run")
+        panel.error_label.setText("Restricted mode: this project's scripts do not run until you trust it. "
+                                  "Read them, then press “Trust this project” in the banner above.")
+        self.banner.show()
+        self.banner.trust_button.setFocus()
+        self.window.statusBar().showMessage("Restricted mode: use “Trust this project” in the banner to run", 8000)
+        return False
+
+    def load_case(self) -> None:
+        """What the bundle carries, ready to use: its trace in Traces and its input in the Run
+        form, also offered in the Case list as `repro: <who>`."""
+        from app.engine.bundles import BundleError, read_repro
+
+        try:
+            script, repro_input, trace_text = read_repro(self.project)
+        except BundleError as e:
+            self.window.statusBar().showMessage(str(e), 8000)
+            return
+        if trace_text:
+            self.trace_panel.show_text(trace_text, "the bundle's trace (repro/trace.txt)")
+        panel = self.window.run_panel
+        if script in self.project.script_keys():
+            self.window.open_script(script)
+            panel.select_script(script)
+            if repro_input:
+                who = next((str(v) for k, v in repro_input.items() if k in ("email", "user_id") and v), script)
+                panel.add_offered_case(f"repro: {who}", {"script": script, "input": dict(repro_input)})
+                panel.form(script).set_value(repro_input)
 
     def has_case(self) -> bool:
         """True when the project carries a reproduction case (`repro/repro.json`, from a bundle)."""

@@ -237,3 +237,21 @@ def test_the_containers_stop_ends_a_running_debug_run(tmp_path):
         result = session.wait_stop().result
         assert result.outcome == "error" and result.error["type"] == "Stopped"
         assert c.run("login", {"email": "a", "password": "b"}, timeout=0.5).outcome == "timeout"  # still usable
+
+
+def test_time_paused_at_a_stop_is_not_in_the_runs_duration(tmp_path):
+    """A run paused for 1.5 s at a breakpoint reports the script's own time (UX review B10: 35894 ms)."""
+    project = make_project(tmp_path / "p", {"login": SLOW_THEN_OK})
+    with RunnerClient(project, use_spare=False) as c:
+        session = DebugSession(c)
+        session.start("login", ALICE, [3])
+        assert session.wait_stop().line == 3
+        time.sleep(1.5)
+        session.step_over()
+        assert session.wait_stop().line == 4
+        time.sleep(0.5)
+        session.continue_()
+        result = session.wait_stop().result
+        assert result.outcome == "ok"
+        assert result.duration_ms < 1000, result.duration_ms  # 2 s were spent paused
+        assert c.run("login", ALICE).duration_ms < 1000  # and a plain run after it is not charged either

@@ -78,6 +78,10 @@ def test_shift_f5_stops_a_paused_script_and_f5_runs_it_again(make_window, projec
     _press(qtbot, editor, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: debugger.state == "idle", timeout=TIMEOUT)
     assert window.run_panel.last_result["error"]["type"] == "Stopped"
+    panel = window.run_panel  # a Stop the user asked for is no red error, and no trace (issue 17)
+    assert panel.badge.text() == "stopped" and "#c62828" not in panel.badge.styleSheet()
+    assert panel.error_label.text() == ""
+    assert window.reproduction.trace_panel.traces == []
     _press(qtbot, editor, Qt.Key.Key_F5)  # the breakpoint is still there: paused again
     qtbot.waitUntil(lambda: debugger.state == "paused", timeout=TIMEOUT)
     _press(qtbot, editor, Qt.Key.Key_F5)  # continue to the end

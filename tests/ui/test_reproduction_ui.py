@@ -4,6 +4,7 @@ new restricted window, trust it from the banner, and compare the traces side by 
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -67,9 +68,19 @@ def test_export_then_open_the_bundle_restricted_then_trust_and_reproduce(make_wi
         window.reproduction.open_bundle(out, tmp_path / "support")
     opened = blocker.args[0]
     assert opened is not None and opened.project.root == tmp_path / "support"
+    assert opened is not window and window in MainWindow.open_windows and window.isVisible()  # a new window
+    assert "[Restricted]" in opened.windowTitle() and str(tmp_path / "support") in opened.windowTitle()
     banner = opened.reproduction.banner
     assert banner.isVisible() and "Restricted mode" in banner.label.text()
     assert opened.docks["Reproduce"].isVisibleTo(opened)  # a bundle with repro/ shows Reproduce
+    traces = opened.reproduction.trace_panel.traces  # the bundle's trace, loaded
+    assert len(traces) == 1 and traces[0].exception_type == "AttributeError"
+    run_panel = opened.run_panel  # its input, in the Run form and offered as a case
+    assert run_panel.script == "get_user" and run_panel.form().value() == {"email": "alice@example.com"}
+    assert run_panel.case_box.currentText() == "repro: alice@example.com"
+
+    assert not run_panel.run()  # Run points at the banner's Trust button, not at the terminal
+    assert "Trust this project" in run_panel.error_label.text() and "customdb" not in run_panel.error_label.text()
 
     with qtbot.waitSignal(opened.controller.failed, timeout=30_000) as refused:  # the runner refuses
         opened.controller.run("get_user", {"email": "alice@example.com"})
@@ -80,6 +91,7 @@ def test_export_then_open_the_bundle_restricted_then_trust_and_reproduce(make_wi
 
     banner.trust_button.click()
     assert not banner.isVisible() and not trust.is_restricted(opened.project)
+    assert "[Restricted]" not in opened.windowTitle()
 
     panel = opened.reproduction.reproduce_panel
     opened.reproduction.actions["reproduce"].trigger()
@@ -144,3 +156,24 @@ def test_reopening_a_trusted_bundle_project_shows_no_banner(make_window, project
     trust.trust(project)
     window = make_window(load_project(project.root))
     assert not window.reproduction.banner.isVisible()
+
+
+def test_open_bundle_unpacks_into_a_folder_the_app_creates(make_window, project, qtbot, tmp_path, monkeypatch,
+                                                          close_opened):
+    """File → Open reproduction bundle…: no empty folder to make by hand; `repro.zip` → `repro/`."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.ui import application
+
+    window = make_window(project)
+    (tmp_path / "bundles").mkdir()
+    out = export(window, qtbot, tmp_path / "bundles" / "repro.zip", script="get_user", data=True, mask=False)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(out), "")))
+    asked = []
+    monkeypatch.setattr(application, "choose_unpack_folder",
+                        lambda bundle: asked.append(bundle) or application.default_unpack_folder(bundle))
+    with qtbot.waitSignal(window.reproduction.imported, timeout=30_000) as blocker:
+        window.reproduction.open_bundle_dialog()
+    assert asked == [Path(out)]
+    assert blocker.args[0].project.root == tmp_path / "bundles" / "repro"
+    assert (tmp_path / "bundles" / "repro" / "customdb.toml").is_file()

@@ -85,7 +85,7 @@ def test_paste_a_json_log_export_finds_the_stack_and_suggests_a_name(make_window
     window = make_window(project)
     panel = paste(window, JSON_LOG)
     assert len(panel.traces) == 1 and panel.traces[0].exception_type == "Error"
-    assert [label.text() for label, _ in panel.chips] == ["Name this function `getUser`"]
+    assert [label.text() for label, _ in panel.chips] == ["Name the anonymous function (get_user.js:3) `getUser`"]
 
 
 def test_a_text_without_a_trace_says_so(make_window, project):
@@ -112,7 +112,7 @@ def test_apply_a_suggestion_renames_the_entry_in_one_undo_step(make_window, proj
     window = make_window(project)
     panel = paste(window, PYTHON_TRACE)
     (label, button), = panel.chips
-    assert label.text() == "Name this function `get_user`"
+    assert label.text() == "Rename `fetch` (get_user.py:2) to `get_user`"  # the frame it renames, named
     button.click()
     editor = window.docs["get_user"].editor
     assert editor.toPlainText().startswith("def get_user(email, callback):")
@@ -248,3 +248,16 @@ def test_pasted_traces_have_no_variables_table(make_window, project):
     assert panel.variables_box.isHidden()
     (_, item), = frames_of(panel.tree.topLevelItem(0))
     assert item.text(2).startswith("row = db.execute(")
+
+
+def test_apply_refuses_a_trace_of_another_language_and_says_why(make_window, project):
+    """A JavaScript trace in a Python project: Apply says so and changes nothing (UX review B3)."""
+    project.write_script("get_user", MISNAMED_GET_USER)
+    window = make_window(project)
+    panel = paste(window, V8_TRACE)
+    (label, button), = panel.chips
+    assert label.text() == "Name the anonymous function (get_user.js:5) `getUser`"
+    button.click()
+    assert window.statusBar().currentMessage() == "Not applied: this trace is JavaScript; the project is Python"
+    doc = window.docs.get("get_user")
+    assert doc is None or doc.editor.toPlainText() == MISNAMED_GET_USER

@@ -42,8 +42,17 @@ _NO_OUTCOMES = {"not_found", "refused", "wrong_credentials", "wrong_password", "
                 "user_exists", "unauthorized"}
 
 
+def is_user_stop(result: dict) -> bool:
+    """The run ended because the user pressed Stop: not a failure of the script."""
+    error = result.get("error")
+    return isinstance(error, dict) and error.get("type") == "Stopped"
+
+
 def badge_style(outcome: str) -> str:
-    """The outcome badge's style-sheet template (palette names: app/ui/theme.py)."""
+    """The outcome badge's style-sheet template (palette names: app/ui/theme.py); a Stop the user
+    asked for is grey (`badge_idle`), never the red of an error."""
+    if outcome == "stopped":
+        return "background:{badge_idle}; color:{badge_text}; border-radius:4px; padding:2px 8px; font-weight:bold;"
     colour = "badge_ok" if outcome in _OK_OUTCOMES else ("badge_warn" if outcome in _NO_OUTCOMES else "badge_error")
     return f"background:{{{colour}}}; color:{{badge_text}}; border-radius:4px; padding:2px 8px; font-weight:bold;"
 
@@ -64,6 +73,7 @@ class RunPanel(QWidget):
         self.last_result: dict | None = None
         self.last_input: tuple[str, dict] | None = None
         self._pending_case: str | None = None
+        self._offered: list[tuple[str, dict]] = []  # cases offered without a file (a bundle's input)
         # set by the window: the open editor's text of a script (run what the user sees, saved or
         # not), and a check before each run (asks for missing secrets); both optional
         self.source_for: Callable[[str], str | None] = lambda key: None
@@ -216,9 +226,19 @@ class RunPanel(QWidget):
         self.forms.adjustSize()
         self.reload_cases()
 
+    def add_offered_case(self, name: str, case: dict) -> None:
+        """A case offered without a file (a bundle's input): listed for its script, picked like one."""
+        self._offered = [(n, c) for n, c in self._offered if n != name] + [(name, case)]
+        self.reload_cases()
+        if case.get("script") == self.script:
+            self.case_box.setCurrentIndex(self.case_box.findText(name))
+
     def reload_cases(self) -> None:
         self.case_box.clear()
         self.case_box.addItem("(current input)", None)
+        for name, case in self._offered:
+            if case.get("script") == self.script:
+                self.case_box.addItem(name, case)
         for name, case in list_cases(self.project, self.script):
             self.case_box.addItem(name, case)
         self.run_cases_button.setEnabled(bool(list_cases(self.project)))
@@ -310,7 +330,7 @@ class RunPanel(QWidget):
 
     def show_result(self, result: dict) -> None:
         self.last_result = result
-        outcome = str(result.get("outcome", "?"))
+        outcome = "stopped" if is_user_stop(result) else str(result.get("outcome", "?"))
         self.badge.setText(outcome)
         theme.styled(self.badge, badge_style(outcome))
         meta = []
@@ -321,6 +341,8 @@ class RunPanel(QWidget):
         meta.append("writes committed" if result.get("committed") else "rolled back")
         self.meta_label.setText(" · ".join(meta))
         error = result.get("error")
+        if is_user_stop(result):
+            error = None  # the badge says it; no error text for a Stop the user asked for
         if isinstance(error, dict):
             error = ": ".join(str(error.get(k)) for k in ("type", "message") if error.get(k))
         self.error_label.setText(str(error) if error else "")

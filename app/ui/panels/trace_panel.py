@@ -90,7 +90,7 @@ def trace_from_run(result: dict, sources: dict[str, str] | None = None) -> Trace
 
 class TracePanel(QWidget):
     open_location = Signal(str, int)  # script key, 1-based line
-    apply_suggestion = Signal(str)  # script key whose entry should get its recommended name
+    apply_suggestion = Signal(str, str)  # script key whose entry should get its recommended name, trace language
 
     def __init__(self, project=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -193,7 +193,11 @@ class TracePanel(QWidget):
 
     def show_run_result(self, result: dict) -> bool:
         """Show a failed local run's traceback, one trace per chained exception, and select the frame
-        where it failed so its variables show at once (ignored when the run did not fail)."""
+        where it failed so its variables show at once (ignored when the run did not fail, and when
+        the user stopped it: a Stop is no error to trace)."""
+        error = result.get("error")
+        if isinstance(error, dict) and error.get("type") == "Stopped":
+            return False
         traces = traces_from_run(result, self._sources())
         if not traces:
             return False
@@ -259,7 +263,7 @@ class TracePanel(QWidget):
             self.summary.setText(f"{' and '.join(found)} from {self.source_label}")
         else:
             self.summary.setText("No stack trace found." if self.source_label else "")
-        self._set_chips([s for t in traces for s in t.suggestions])
+        self._set_chips([(t, s) for t in traces for s in t.suggestions])
 
     def _add_frames(self, top: QTreeWidgetItem, trace: Trace) -> None:
         fold: QTreeWidgetItem | None = None
@@ -338,11 +342,13 @@ class TracePanel(QWidget):
                 for i in range(self.variables.topLevelItemCount())]
 
     def _set_chips(self, suggestions: list) -> None:
+        """One chip per script: which frame it renames (name, file and line, as the trace says)
+        and to what, with Apply."""
         for label, _button in self.chips:
             label.parentWidget().deleteLater()
         self.chips = []
         seen = set()
-        for s in suggestions:
+        for trace, s in suggestions:
             if s.script in seen:
                 continue
             seen.add(s.script)
@@ -351,15 +357,29 @@ class TracePanel(QWidget):
             theme.styled(chip, "QFrame {{ border-radius: 8px; background:{chip_bg}; }} QLabel {{ color:{text}; }}")
             row = QHBoxLayout(chip)
             row.setContentsMargins(6, 2, 6, 2)
-            label = QLabel(f"Name this function `{s.recommended_name}`")
+            label = QLabel(chip_text(trace, s))
             label.setToolTip(f"The {s.script} entry "
-                             + ("is anonymous" if s.reason == "anonymous" else "has a non-recommended name"))
+                             + ("is anonymous" if s.reason == "anonymous" else "has a non-recommended name")
+                             + f": Apply renames it in the project's {s.script} script")
             button = QPushButton("Apply")
-            button.clicked.connect(lambda _=False, key=s.script: self.apply_suggestion.emit(key))
+            button.clicked.connect(lambda _=False, key=s.script, lang=trace.language:
+                                   self.apply_suggestion.emit(key, lang))
             row.addWidget(label)
             row.addWidget(button)
             self.chips_row.insertWidget(self.chips_row.count() - 1, chip)
             self.chips.append((label, button))
+
+
+def chip_text(trace: Trace, suggestion) -> str:
+    """`Rename getByEmail (get_user.js:12) to getUser`: the frame the suggestion renames, named."""
+    frame = trace.frames[suggestion.frame] if 0 <= suggestion.frame < len(trace.frames) else None
+    where = ""
+    if frame is not None and frame.file:
+        where = f" ({Path(frame.file.replace(chr(92), '/')).name}{f':{frame.line}' if frame.line else ''})"
+    if suggestion.reason == "anonymous" or frame is None or not frame.function:
+        shown = frame.function if frame is not None and frame.function else "the anonymous function"
+        return f"Name {shown}{where} `{suggestion.recommended_name}`"
+    return f"Rename `{frame.base_name}`{where} to `{suggestion.recommended_name}`"
 
 
 def _separator(text: str) -> QTreeWidgetItem:
