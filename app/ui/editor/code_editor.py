@@ -471,7 +471,9 @@ class CodeEditor(QPlainTextEdit):
         if title:
             first = menu.actions()[0] if menu.actions() else None
             fix_line = line if line in self.fixable_lines() else min(self.fixable_lines())
-            action = menu.addAction(f"💡 {title}\tCtrl+.")
+            from app.ui.editor.gutter import lightbulb_icon
+
+            action = menu.addAction(lightbulb_icon(self.theme.color("warning")), f"{title}\tCtrl+.")
             action.triggered.connect(lambda: self.quick_fix_at(fix_line))
             if first is not None:
                 menu.removeAction(action)
@@ -906,7 +908,7 @@ class CodeEditor(QPlainTextEdit):
                 lines = [f"{f.message} [{f.code}]" for f in found]
                 fix = self.quick_fix_title(self.cursorForPosition(event.pos()).blockNumber() + 1)
                 if fix:
-                    lines.append(f"💡 {fix} (Ctrl+.)")
+                    lines.append(f"{fix} (Ctrl+.)")
                 QToolTip.showText(event.globalPos(), "\n".join(lines), self.viewport())
             else:
                 QToolTip.hideText()

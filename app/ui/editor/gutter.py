@@ -15,11 +15,13 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QSize, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QIcon,
     QMouseEvent,
     QPainter,
     QPainterPath,
     QPaintEvent,
     QPalette,
+    QPixmap,
     QPolygonF,
     QTextCharFormat,
     QTextLayout,
@@ -66,6 +68,17 @@ def lightbulb_glyph(x: float, y: float) -> QPainterPath:
     path = _circle(x, y - 1.5, 4.5)
     path.addRect(x - 2.2, y + 3, 4.4, 3)
     return path
+
+
+def lightbulb_icon(color: QColor) -> QIcon:
+    """The lightbulb as a menu icon (an emoji would need a font most Linux desktops lack)."""
+    pixmap = QPixmap(16, 16)
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.fillPath(lightbulb_glyph(8, 7), solid_brush(color))
+    painter.end()
+    return QIcon(pixmap)
 
 
 def _coloured(color: QColor) -> QTextCharFormat:
@@ -185,7 +198,7 @@ class Gutter(QWidget):
             messages = self.editor.finding_messages(line)
             fix = self.editor.quick_fix_title(line)
             if fix:
-                messages = [*messages, f"💡 {fix}: click the lightbulb or press Ctrl+."]
+                messages = [*messages, f"{fix}: click the lightbulb or press Ctrl+."]
             if messages:
                 QToolTip.showText(event.globalPos(), "\n".join(messages), self)
             else:

@@ -84,7 +84,10 @@ class FindingsPanel(QWidget):
         menu = QMenu(self)
         menu.addAction("Go to line", lambda: self._clicked(item)).setEnabled(bool(script))
         if script in SCRIPT_KINDS and item.data(3, Qt.ItemDataRole.UserRole) in QUICK_FIX_CODES:
-            fix = menu.addAction(f"💡 Quick fix: name the entry {SCRIPT_KINDS[script].python_name}\tCtrl+.",
+            from app.ui.editor.gutter import lightbulb_icon
+
+            fix = menu.addAction(lightbulb_icon(QColor(_COLOURS[Severity.WARNING])),
+                                 f"Quick fix: name the entry {SCRIPT_KINDS[script].python_name}\tCtrl+.",
                                  lambda: self.fix_requested.emit(script, line))
             menu.setDefaultAction(fix)
         return menu
