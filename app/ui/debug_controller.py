@@ -273,6 +273,8 @@ class DebugController(QObject):
 
         panel = self.window.run_panel
         panel.select_script(doc.key)
+        if not panel.before_run():  # as Run: missing secrets asked, restricted mode pointed at Trust
+            return
         try:
             values = panel.form(doc.key).value()
         except InputError as e:

@@ -81,6 +81,9 @@ def test_export_then_open_the_bundle_restricted_then_trust_and_reproduce(make_wi
 
     assert not run_panel.run()  # Run points at the banner's Trust button, not at the terminal
     assert "Trust this project" in run_panel.error_label.text() and "customdb" not in run_panel.error_label.text()
+    run_panel.error_label.clear()
+    opened.debugger.start_or_continue()  # F5 too
+    assert opened.debugger.state == "idle" and "Trust this project" in run_panel.error_label.text()
 
     with qtbot.waitSignal(opened.controller.failed, timeout=30_000) as refused:  # the runner refuses
         opened.controller.run("get_user", {"email": "alice@example.com"})
