@@ -646,7 +646,10 @@ class MainWindow(QMainWindow):
         key = result.get("script") or self.run_panel.script
         findings = [f if isinstance(f, Finding) else Finding.from_dict(f) for f in result.get("findings") or []]
         self._set_runtime_findings(key, [f for f in findings if f.script in (None, key)])
-        self.output_panel.note(f"── {result.get('outcome')} in {float(result.get('duration_ms') or 0):.0f} ms ──")
+        from app.ui.panels.run_panel import is_user_stop
+
+        outcome = "stopped" if is_user_stop(result) else result.get("outcome")
+        self.output_panel.note(f"── {outcome} in {float(result.get('duration_ms') or 0):.0f} ms ──")
 
     # -- database ------------------------------------------------------------------------------
     def database_url(self) -> str:

@@ -82,6 +82,7 @@ def test_shift_f5_stops_a_paused_script_and_f5_runs_it_again(make_window, projec
     assert panel.badge.text() == "stopped" and "#c62828" not in panel.badge.styleSheet()
     assert panel.error_label.text() == ""
     assert window.reproduction.trace_panel.traces == []
+    assert "── stopped in" in window.output_panel.text()
     _press(qtbot, editor, Qt.Key.Key_F5)  # the breakpoint is still there: paused again
     qtbot.waitUntil(lambda: debugger.state == "paused", timeout=TIMEOUT)
     _press(qtbot, editor, Qt.Key.Key_F5)  # continue to the end
