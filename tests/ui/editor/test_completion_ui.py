@@ -192,3 +192,26 @@ def test_doc_pane_renders_rest(editor, qtbot):
     text = popup.doc.toPlainText()
     assert "E.g.::" not in text and "E.g.:" in text and "f(1)" in text
     assert "``" not in text and ":param" not in text and "x — the value" in text
+
+
+def test_popup_never_hangs_off_the_screen(qtbot):
+    """A window taller than the screen (the debug console's case): the popup is placed by the
+    screen's bottom edge, above the anchor, not below it off-screen."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtWidgets import QWidget
+
+    from app.ui.editor.completion import CompletionPopup
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    screen = parent.screen().availableGeometry()
+    parent.setGeometry(screen.left(), screen.top(), 700, screen.height() + 400)
+    parent.show()
+    qtbot.waitExposed(parent)
+    popup = CompletionPopup(parent)
+    popup.set_items([Completion(f"name{i}", "function") for i in range(12)])
+    anchor_y = parent.mapFromGlobal(QPoint(0, screen.bottom() - 20)).y()
+    popup.place(QRect(10, anchor_y, 10, 16), parent.rect())
+    top_left = parent.mapToGlobal(popup.geometry().topLeft())
+    bottom = top_left.y() + popup.height()
+    assert bottom <= screen.bottom() + 1 and bottom <= parent.mapToGlobal(QPoint(0, anchor_y)).y()
