@@ -18,7 +18,7 @@ def test_the_findings_context_menu_applies_the_quick_fix(make_window, project, q
                 if tree.topLevelItem(i).text(3) == "non-recommended-name")
     menu = window.findings_panel.menu_for(item)
     texts = [a.text() for a in menu.actions()]
-    assert texts[0] == "Go to line" and texts[1].startswith("Quick fix: name the entry login")
+    assert texts[0] == "Go to line" and texts[1].startswith("Quick fix: give the entry its recommended name")
     menu.actions()[1].trigger()
     assert doc.text().startswith("def login(email, password, callback):")
     doc.editor.undo()

@@ -66,7 +66,12 @@ def offer_templates(parent: QWidget | None, project: Project, target: str,
                 f"their SQL may fail on {name}.")
     box.setInformativeText(f"Replace them with the {name} templates? Your versions are kept in "
                            ".customdb/backups/ (and Ctrl+Z in an open editor brings yours back).")
-    box.setDetailedText("\n".join(f"{key}.py: {m.summary(target)}" for key, m in found.items()))
+    box.setDetailedText("\n".join(f"{project.script_path(key).name}: {m.summary(target)}" for key, m in found.items()))
+    if getattr(project.language, "name", "python") != "python":  # the templates offered are Python's
+        box.setInformativeText("Check their SQL before the first run (see the details).")
+        box.addButton(QMessageBox.StandardButton.Ok)
+        box.exec()
+        return []
     replace = box.addButton(f"Replace with {name} templates", QMessageBox.ButtonRole.AcceptRole)
     box.addButton("Keep my scripts", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(replace)
@@ -75,6 +80,6 @@ def offer_templates(parent: QWidget | None, project: Project, target: str,
         return []
     replaced, backup = replace_with_templates(project, target, list(found), unsaved)
     if replaced:
-        QMessageBox.information(parent, "Templates", f"Replaced {', '.join(k + '.py' for k in replaced)} with the "
+        QMessageBox.information(parent, "Templates", f"Replaced {', '.join(project.script_path(k).name for k in replaced)} with the "
                                 f"{name} templates; your versions are in {backup}.")
     return replaced

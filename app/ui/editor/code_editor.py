@@ -443,20 +443,19 @@ class CodeEditor(QPlainTextEdit):
             return None
         from app.domain.scripts import kind
 
-        target = kind(self.kind_key).python_name
-        name = None
+        k = kind(self.kind_key)
+        target = self.language.entry_name(k)
         try:
-            import ast
-
-            from app.domain.entry import find_entry  # the entry the fix renames
-
-            entry = find_entry(ast.parse(self.toPlainText()), kind(self.kind_key))
-            if entry is not None and entry.is_lambda:
-                return f"Quick fix: turn the lambda {entry.name} into def {target}(…)"
-            name = entry.name if entry is not None else None
+            entry = self.language.find_entry(self.toPlainText(), k)  # the entry the fix renames
         except (SyntaxError, ValueError):
-            pass
-        return f"Quick fix: rename {name} to {target}" if name else f"Quick fix: rename the entry to {target}"
+            entry = None
+        if entry is not None and entry.anonymous:
+            if entry.name and self.language.name == "python":
+                return f"Quick fix: turn the lambda {entry.name} into def {target}(…)"
+            return f"Quick fix: name the anonymous function {target}"
+        if entry is not None and entry.name:
+            return f"Quick fix: rename {entry.name} to {target}"
+        return f"Quick fix: rename the entry to {target}"
 
     def quick_fix_at(self, line: int) -> bool:
         """Apply the quick fix of `line` (the gutter's lightbulb, a context menu)."""

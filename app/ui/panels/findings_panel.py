@@ -77,17 +77,16 @@ class FindingsPanel(QWidget):
         """Go to line, and the quick fix when the editor has one for this finding."""
         from PySide6.QtCore import Qt
 
-        from app.domain.scripts import SCRIPT_KINDS
         from app.ui.editor.code_editor import QUICK_FIX_CODES
 
         script, line = item.data(0, Qt.ItemDataRole.UserRole)
         menu = QMenu(self)
         menu.addAction("Go to line", lambda: self._clicked(item)).setEnabled(bool(script))
-        if script in SCRIPT_KINDS and item.data(3, Qt.ItemDataRole.UserRole) in QUICK_FIX_CODES:
+        if script in self._order and item.data(3, Qt.ItemDataRole.UserRole) in QUICK_FIX_CODES:
             from app.ui.editor.gutter import lightbulb_icon
 
             fix = menu.addAction(lightbulb_icon(QColor(_COLOURS[Severity.WARNING])),
-                                 f"Quick fix: name the entry {SCRIPT_KINDS[script].python_name}\tCtrl+.",
+                                 "Quick fix: give the entry its recommended name\tCtrl+.",
                                  lambda: self.fix_requested.emit(script, line))
             menu.setDefaultAction(fix)
         return menu
