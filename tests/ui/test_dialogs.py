@@ -312,3 +312,24 @@ def test_keeping_the_scripts_changes_nothing(qtbot, project, monkeypatch):
     assert told and dialog.replaced_scripts == []
     assert project.read_script("login") == sqlite_login
     assert not (project.root / ".customdb" / "backups").exists()
+
+
+def test_a_javascript_project_is_told_to_check_its_sql_not_offered_python_templates(qtbot, project, monkeypatch):
+    from app.domain.languages import get_language
+    from app.ui.dialogs.dialect_switch import offer_templates
+
+    project.language = get_language("javascript")
+    project.write_script("login", "function login(email, password, callback) {\n"
+                                  "  db.query('UPDATE users SET migrated = 1 WHERE id = ?', [1]);\n}\n")
+    shown = []
+
+    def exec_(box):
+        shown.append((box.text(), box.informativeText(), box.detailedText(), [b.text() for b in box.buttons()]))
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    assert offer_templates(None, project, "postgresql") == []
+    text, informative, detail, buttons = shown[0]
+    assert "login.js" in detail and "boolean" in detail and "Check their SQL" in informative
+    assert not any(b.startswith("Replace") for b in buttons)
+    assert project.read_script("login").startswith("function login(")
