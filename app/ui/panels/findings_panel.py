@@ -4,6 +4,7 @@ and the context menu offers Go to line and, on a finding the editor can fix, its
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.domain.findings import Finding, Severity
@@ -85,7 +86,7 @@ class FindingsPanel(QWidget):
         if script in self._order and item.data(3, Qt.ItemDataRole.UserRole) in QUICK_FIX_CODES:
             from app.ui.editor.gutter import lightbulb_icon
 
-            fix = menu.addAction(lightbulb_icon(QColor(_COLOURS[Severity.WARNING])),
+            fix = menu.addAction(lightbulb_icon(QColor(theme.current().warning)),
                                  "Quick fix: give the entry its recommended name\tCtrl+.",
                                  lambda: self.fix_requested.emit(script, line))
             menu.setDefaultAction(fix)
