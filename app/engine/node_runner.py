@@ -3,7 +3,7 @@ host.js) that keeps `global` between runs — behind RunnerClient's public API a
 
 `RunnerClient(project)` returns one of these for a project with `language = "javascript"`, so
 every caller (CLI verbs, the IDE, cases, simulation, bundles) runs JavaScript unchanged. The
-host reports what the script did; node_report decides what it means, with the domain's rules.
+host reports what the script did; app/domain/hosted.py decides what it means, as for every host.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.domain.findings import Finding, Severity
+from app.domain.hosted import decide, host_finding
 from app.domain.project import Project
 from app.domain.sqlrules import trace_findings
 from app.engine.node import NodeError, NodeRuntime, find_node, node_settings, version_notice
 from app.engine.node_child import ChannelBroken, NodeChild, NodeStartError
-from app.engine.node_report import decide, host_finding
 from app.engine.run_inputs import build_arguments, configuration_for
 from app.engine.runner import (
     _MAX_SQL,
@@ -189,14 +189,13 @@ class NodeRunnerClient(RunnerClient):
                         continue
                 passwords = [a["value"] for a in message["arguments"]
                              if a["name"] in ("password", "new_password") and isinstance(a["value"], str) and a["value"]]
-                verdict = decide(k, events.calls, done, message["filename"], timeout_s=timeout,
-                                 secret_values=secrets, passwords=passwords,
-                                 requires_username=self.project.requires_username)
-                for line in verdict.stderr:
-                    events.log({"stream": "stderr", "text": line})
-                result = RunResult(key, verdict.outcome, verdict.result, verdict.error,
-                                   [*verdict.findings, *events.findings], events.logs, events.sql,
-                                   verdict.log_event, done.get("duration_ms"), bool(done.get("committed")))
+                decision = decide(key, events.calls, done, timeout_s=timeout, secret_values=secrets,
+                                  passwords=passwords, requires_username=self.project.requires_username)
+                for note in decision.notes:
+                    events.log({"stream": "stderr", "text": note})
+                result = RunResult(key, decision.outcome, decision.result, decision.error,
+                                   [*decision.findings, *events.findings], events.logs, events.sql,
+                                   decision.log_event, decision.duration_ms, decision.committed)
                 if done.get("stuck"):
                     self._replace()
                     events.log({"stream": "stderr", "text": "[the script kept the container busy after calling "
@@ -295,7 +294,7 @@ class _Events:
             elif t == "call":
                 self.calls.append(event)  # unmasked: the profile checks look for secrets in it; the result is masked
             elif t == "finding":
-                self.findings.append(host_finding(_mask_data(event, self.secrets), self.key or None))
+                self.findings.append(host_finding(_mask_data(event, self.secrets), self.key))
             elif t == "done":
                 done = event
         return done

@@ -185,23 +185,22 @@ def test_exit_and_native_crash_are_crashed_and_replaced(client, body, words):
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX process groups")
-def test_a_child_process_left_running_ends_with_the_container(project):
+def test_a_child_process_left_running_ends_with_its_run(project):
     src = ("function login(e, p, cb) {\n  const c = require('child_process').spawn('sleep', ['60']);\n"
            "  cb(null, {user_id: 'x', pid: c.pid});\n}")
-    c = RunnerClient(project, use_spare=False)
-    r = c.run("login", {}, source=src)
-    pid = r.result["pid"]
-    os.kill(pid, 0)  # still running while the container lives
-    c.close()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the script's child process outlived the container")
+    with RunnerClient(project, use_spare=False) as c:
+        r = c.run("login", {}, source=src)
+        pid = r.result["pid"]
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the script's child process outlived its run")
+        assert c.run("login", {}, source="function login(e, p, cb) { cb(null, {user_id: 'y'}); }").outcome == "ok"
 
 
 def test_garbage_on_the_channel_is_crashed_with_the_protocol_message(client):
