@@ -1,5 +1,7 @@
-"""`customdb rehearse DIR [--json] [--limit N]`: run Get User for every legacy user (a dry run,
-always rolled back) and report every user the automatic migration would not handle cleanly.
+"""`customdb rehearse DIR [--json] [--limit N] [--workers N]`: run Get User for every legacy user (a
+dry run, always rolled back) and report every user the automatic migration would not handle cleanly.
+The users are split over N worker processes (default: one per core); the report's order is the
+identifier query's, whatever N is. On a terminal, stderr shows a progress line.
 
 The identifiers come from `[rehearsal] query` in customdb.toml (default `SELECT email FROM users`).
 Exit 0 when every user passed, 1 when any user failed, 2 for unusable input (missing project, no
@@ -20,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "check each profile: found, user_id set, unique and stable, e-mail unique, no secrets.")
     parser.add_argument("dir", metavar="DIR")
     parser.add_argument("--limit", metavar="N", type=int, help="check only the first N users")
+    parser.add_argument("--workers", metavar="N", type=int,
+                        help="worker processes, each with its own dry-run connection (default: one per core)")
     parser.add_argument("--csv", metavar="FILE", help="also write every failure to FILE as CSV")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.set_defaults(func=run)
@@ -28,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def format_report(report: dict) -> str:
     lines = [f"{report['users']} users checked in {report['duration_s']:.1f} s: {report['ok']} ok, "
              f"{report['failed']} failed" + (" (cancelled)" if report.get("cancelled") else "")]
+    unchecked = max(int(report.get("total") or 0) - report["users"], 0)
+    if unchecked:
+        lines.append(f"  {unchecked} of {report['total']} users were not checked; this says nothing about them")
+    stranded = report.get("stranded_sample") or {}
+    if stranded.get("note"):
+        lines.append(f"stranded users: {stranded['note']}")
     for code, count in report["by_code"].items():
         lines.append(f"  {code}: {count}")
     if report["examples"]:
@@ -49,13 +59,16 @@ def run(args: argparse.Namespace) -> int:
     refuse_if_restricted(project)  # restricted mode: exit 2 naming `customdb trust DIR`
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be 0 or more")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be 1 or more")
     progress = None
-    if not args.json and sys.stderr.isatty():
+    if sys.stderr.isatty():
         def progress(done: int, total: int, rate: float, eta: float | None) -> None:
             left = f", {eta:.0f} s left" if eta is not None else ""
-            print(f"\r{done}/{total} users, {rate:.0f}/s{left}   ", end="", file=sys.stderr, flush=True)
+            of = f"/{total}" if total else ""
+            print(f"\r{done}{of} users, {rate:.0f}/s{left}   ", end="", file=sys.stderr, flush=True)
     try:
-        report = Rehearsal(project, limit=args.limit, on_progress=progress).run()
+        report = Rehearsal(project, limit=args.limit, on_progress=progress, workers=args.workers).run()
     except (RehearsalError, RunInputError, SecretsError, DatabaseUrlError) as e:
         raise UsageError(str(e)) from None
     finally:
@@ -67,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         except OSError as e:
             raise UsageError(f"cannot write {args.csv}: {e.strerror or e}") from None
     data = report.to_dict()
-    data.pop("cancelled", None)
+    data.pop("cancelled", None)  # the CLI cannot be cancelled: it checked every user it was asked to
+    data.pop("total", None)
     if args.json:
         emit_json(data)
     else:

@@ -7,14 +7,20 @@ per identifier (the second call checks that the answer is stable), undoes what a
 streams compact verdicts back in chunks. Always a dry run, also for engines the script makes itself
 (app/runtime/dry_run.py): their commits are held back and undone after every call, with `db`'s.
 
-Command: the `run` fields (docs/protocol.md) with "type": "batch", plus "query" | "identifiers",
-         "limit": int | None, "context_enabled", "requires_username",
-         "login_profiles": {lower email: profile}, "chunk": int
-Events:  {"type": "batch_total", "run": N, "total": T}
+Command: the `run` fields (docs/protocol.md) with "type": "batch", plus "query" | "identifiers" |
+         "feed": true, "limit": int | None, "recheck": [first, every] | None, "context_enabled",
+         "requires_username", "login_profiles": {lower email: profile}, "chunk": int
+Events:  {"type": "batch_total", "run": N, "total": T}          (not with "feed")
          {"type": "batch_rows", "run": N, "rows": [[identifier, [codes], user_id, email, message], ...]}
          {"type": "done", "run": N, "outcome": "ok" | "cancelled" | "error" | "invalid" | "crashed",
           "error": {...} | None, "count": int, "duration_ms", "exit": bool}
 The parent may send {"type": "cancel"} at any time; it is read between chunks.
+
+With "feed" (the rehearsal's worker processes, app/engine/rehearsal.py) the parent runs the
+identifier query once and deals the users out: it sends {"type": "batch_feed", "start": i, "identifiers": [...]}
+messages and finally {"type": "batch_feed", "end": true} (or a cancel). The child answers each fed
+chunk with its rows, flushed at the chunk's end, so the parent knows which users every row is for
+and keeps only a few chunks in flight: memory stays flat however many users there are.
 """
 
 from __future__ import annotations
@@ -232,11 +238,14 @@ def _serve(conn: Any, channel: Any, runner: Any, command: dict[str, Any], masker
     # a dry run for the connections the script opens itself, as in a run (held commits, AUTOCOMMIT refused)
     guard = DryRunGuard(runner.tracer.note, lambda line: runner.output.emit("stderr", line))
     try:
-        identifiers = _identifiers(db, command, masker)
+        if command.get("feed"):
+            identifiers: Any = _Feed(conn)
+        else:
+            identifiers = _identifiers(db, command, masker)
+            channel.send({"type": "batch_total", "run": run_id, "total": len(identifiers)})
         db.rollback()
         guard.start()
         isolation = _Isolation(db, guard)
-        channel.send({"type": "batch_total", "run": run_id, "total": len(identifiers)})
         names = injected(command.get("configuration") or {}, runner.global_, db, runner.log)
         names["text"] = cached_text
         g = module_globals(names, command["filename"], k.key)
@@ -249,7 +258,7 @@ def _serve(conn: Any, channel: Any, runner: Any, command: dict[str, Any], masker
         logins = {str(e).lower(): p for e, p in (command.get("login_profiles") or {}).items()}
         with runner.tracer.suspended():  # a batch is never traced: no SQL hooks around its statements
             return _loop(conn, channel, run_id, identifiers, call, checker, logins, masker,
-                         int(command.get("chunk") or 1000))
+                         int(command.get("chunk") or 1000), command.get("recheck"))
     finally:
         with contextlib.suppress(Exception):
             guard.end()  # roll back (and leave dry) what the script's own connections wrote
@@ -369,19 +378,102 @@ def _verdict(call: _Caller, checker: _Checker | None, identifier: Any,
             message, result)
 
 
-def _loop(conn: Any, channel: Any, run_id: int, identifiers: list[Any], call: _Caller, checker: _Checker,
-          logins: dict[str, Any], masker: Masker, chunk: int) -> int:
+_CHUNK_END = object()  # what _Feed yields after each fed chunk: flush its rows now
+
+
+class _FeedStopped(Exception):
+    pass
+
+
+class _Feed:
+    """The identifiers the parent feeds, chunk by chunk, each chunk followed by _CHUNK_END; it ends
+    at {"end": true}. A cancel (or a closed channel) raises _FeedStopped, from the iteration or from
+    cancelled(), which the loop asks at every flush: a cancel takes effect within _FLUSH_S, even in
+    the middle of a chunk, and chunks read ahead while looking for it are kept, in order."""
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+        self.waiting: list[dict[str, Any]] = []
+        self.index = -1  # the position, in the parent's identifier query, of the last identifier given
+
+    def _take(self, message: dict[str, Any]) -> None:
+        if message.get("type") in ("cancel", "exit"):
+            raise _FeedStopped
+        if message.get("type") == "batch_feed":
+            self.waiting.append(message)
+
+    def _receive(self, timeout: float | None) -> bool:
+        try:
+            message = self.conn.recv(timeout)
+        except (ValueError, EOFError, OSError):
+            raise _FeedStopped from None
+        if message is None:
+            return False
+        self._take(message)
+        return True
+
+    def cancelled(self) -> bool:
+        """Read what has arrived without waiting; raises _FeedStopped on a cancel."""
+        while self._receive(0):
+            pass
+        return False
+
+    def __iter__(self) -> Any:
+        while True:
+            while not self.waiting:
+                self._receive(None)
+            message = self.waiting.pop(0)
+            if message.get("end"):
+                return
+            self.index = int(message.get("start") or 0) - 1
+            for identifier in message.get("identifiers") or ():
+                self.index += 1
+                yield identifier
+            yield _CHUNK_END
+
+
+def _rechecked(recheck: Any) -> Callable[[int], bool]:
+    """Which users get the second call (is the answer stable?): every one, or with [first, every]
+    the first `first` users of the query and every `every`-th after them (by query position, so the
+    report does not depend on how the users were split over workers)."""
+    if not recheck:
+        return lambda _index: True
+    first, every = int(recheck[0]), max(int(recheck[1]), 1)
+    return lambda index: index < first or index % every == 0
+
+
+def _loop(conn: Any, channel: Any, run_id: int, identifiers: Any, call: _Caller, checker: _Checker,
+          logins: dict[str, Any], masker: Masker, chunk: int, recheck: Any = None) -> int:
     rows: list[list[Any]] = []
     last_flush = time.monotonic()
     count = 0
-    for identifier in identifiers:
+    fed = isinstance(identifiers, _Feed)
+    second_call = _rechecked(recheck)
+    iterator = iter(identifiers)
+    while True:
+        try:
+            identifier = next(iterator)
+        except StopIteration:
+            break
+        except _FeedStopped:
+            if rows:
+                channel.send({"type": "batch_rows", "run": run_id, "rows": rows})
+            raise _Cancelled(count) from None
+        if identifier is _CHUNK_END:
+            if rows:
+                channel.send({"type": "batch_rows", "run": run_id, "rows": rows})
+                rows = []
+            last_flush = time.monotonic()
+            call.isolation.restart()
+            continue
         codes, user_id, email, message, profile = _verdict(call, checker, identifier, masker)
         if "error" not in codes and "not-found" not in codes:
-            codes2, user_id2, _, message2, profile2 = _verdict(call, None, identifier, masker)
-            if user_id2 != user_id or "not-found" in codes2 or "error" in codes2:
-                codes.append("unstable-user-id")
-                message = message or (f"the second call answered {user_id2!r} instead of {user_id!r}"
-                                       if profile2 is not None else f"the second call: {message2}")
+            if second_call(identifiers.index if fed else count):
+                codes2, user_id2, _, message2, profile2 = _verdict(call, None, identifier, masker)
+                if user_id2 != user_id or "not-found" in codes2 or "error" in codes2:
+                    codes.append("unstable-user-id")
+                    message = message or (f"the second call answered {user_id2!r} instead of {user_id!r}"
+                                           if profile2 is not None else f"the second call: {message2}")
             login = logins.get(identifier.lower()) if logins and isinstance(identifier, str) else None
             if isinstance(login, Mapping) and profile is not None:
                 login_id = login.get("user_id", login.get("id"))
@@ -398,7 +490,12 @@ def _loop(conn: Any, channel: Any, run_id: int, identifiers: list[Any], call: _C
             rows = []
             last_flush = time.monotonic()
             call.isolation.restart()
-            if _cancel_requested(conn):
+            if fed:
+                try:
+                    identifiers.cancelled()
+                except _FeedStopped:
+                    raise _Cancelled(count) from None
+            elif _cancel_requested(conn):
                 raise _Cancelled(count)
     if rows:
         channel.send({"type": "batch_rows", "run": run_id, "rows": rows})

@@ -29,7 +29,7 @@ TIMEOUT_MESSAGE = "Request to Webtask exceeded allowed execution time"
 
 # The message types of each direction (docs/protocol.md describes their fields).
 PARENT_TYPES = frozenset({
-    "run", "batch", "cancel", "ping", "exit",
+    "run", "batch", "batch_feed", "cancel", "ping", "exit",  # batch_feed: the rehearsal's users, dealt out
     # debug: resume commands, then the inline requests answered while paused
     "continue", "step_over", "step_into", "step_out", "run_to_cursor", "stop",
     "frame_vars", "expand", "evaluate", "complete", "watches",

@@ -13,7 +13,7 @@ from app.cli import main
 from app.engine.sample import generate_legacy_db
 from app.engine.scaffold import create_project
 
-KEYS = ["users", "ok", "failed", "by_code", "examples", "duration_s"]
+KEYS = ["users", "ok", "failed", "by_code", "examples", "duration_s", "workers", "stranded_sample"]
 
 
 def cli(capsys, *argv):
@@ -89,3 +89,17 @@ def test_a_get_user_writing_through_its_own_engine_leaves_the_store_unchanged(cl
     with sqlite3.connect(clean.root / "legacy.db") as check:  # a separate connection, after the rehearsal
         assert check.execute("SELECT id, nickname FROM users ORDER BY id").fetchall() == before
         assert check.execute("SELECT count(*) FROM users WHERE nickname = 'written'").fetchone() == (0,)
+
+
+def test_workers_is_an_additive_flag_and_the_report_is_the_same(clean, capsys):
+    code, out, _ = cli(capsys, "rehearse", str(clean.root), "--json", "--workers", "1")
+    one = json.loads(out)
+    code2, out2, _ = cli(capsys, "rehearse", str(clean.root), "--json", "--workers", "2")
+    two = json.loads(out2)
+    assert code == code2 == 0 and one["workers"] == 1 and two["workers"] in (1, 2)
+    for key in ("users", "ok", "failed", "by_code", "examples"):
+        assert one[key] == two[key]
+    assert one["stranded_sample"]["users"] > 0 and one["stranded_sample"]["stranded"] == 0
+    with pytest.raises(SystemExit):
+        main(["rehearse", str(clean.root), "--workers", "x"])
+    assert cli(capsys, "rehearse", str(clean.root), "--workers", "0")[0] == 2

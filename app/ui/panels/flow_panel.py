@@ -411,7 +411,27 @@ def open_rehearsal(window: MainWindow) -> Any:
 
     dialog = getattr(window, "rehearsal_dialog", None)
     if dialog is None:
-        dialog = window.rehearsal_dialog = RehearsalDialog(window.project, window)
+        def get_user_text() -> tuple[str, bool] | None:
+            doc = window.docs.get("get_user")
+            return (doc.text(), doc.modified) if doc is not None else None
+
+        dialog = window.rehearsal_dialog = RehearsalDialog(window.project, window, source_provider=get_user_text)
+        dialog.open_user.connect(lambda identifier, debug: open_rehearsed_user(window, identifier, debug))
     dialog.show()
     dialog.raise_()
     return dialog
+
+
+def open_rehearsed_user(window: MainWindow, identifier: Any, debug: bool) -> None:
+    """A failed user of the rehearsal: Get User in the editor, their identifier in the Run form,
+    and with `debug` a debug run of it at once (F5 with that input)."""
+    window.open_script("get_user")
+    panel = window.run_panel
+    panel.select_script("get_user")
+    panel.form("get_user").set_value({"email": identifier})
+    dock = window.docks.get("Run")
+    if dock is not None:
+        dock.show()
+        dock.raise_()
+    if debug:
+        window.debugger.start_or_continue()
