@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
     from app.cli.verb_run import format_result, parse_input
     from app.cli.verb_trust import refuse_if_restricted
     from app.engine.database import DatabaseUrlError
-    from app.engine.debug_session import DebugSession, Finished, breakpoint_spec
+    from app.engine.debug_session import Finished, breakpoint_spec
+    from app.engine.js_debug_session import debug_session_for, js_breakpoint_spec
+    from app.engine.node import project_language
     from app.engine.runner import RunInputError, RunnerClient
     from app.engine.secrets import SecretsError
     from app.runtime.debugger import BreakpointError
@@ -69,11 +71,12 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout is not None and not 0 < args.timeout <= 3600:
         raise UsageError("--timeout must be a number of seconds between 0 and 3600")
     try:
-        breakpoints = [breakpoint_spec(b) for b in args.breaks]
+        spec = js_breakpoint_spec if project_language(project) == "javascript" else breakpoint_spec
+        breakpoints = [spec(b) for b in args.breaks]
     except BreakpointError as e:
         raise UsageError(f"--break: {e}") from None
     client = RunnerClient(project, use_spare=False)
-    session = DebugSession(client)
+    session = debug_session_for(client)  # Python's or JavaScript's debugger
     stops: list[dict] = []
     try:
         try:

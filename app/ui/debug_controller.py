@@ -292,9 +292,9 @@ class DebugController(QObject):
         events = self.window.controller.event
 
         def work() -> Any:
-            from app.engine.debug_session import DebugSession
+            from app.engine.js_debug_session import debug_session_for
 
-            session = DebugSession(self.window.controller._get_runner())
+            session = debug_session_for(self.window.controller._get_runner())  # Python's or JavaScript's
             self.session = session
             session.start(doc.key, values, breakpoints, watches=watches, source=source, **options,
                           timeout=self.project.timeout_s, on_event=lambda ev: post(events.emit, ev))

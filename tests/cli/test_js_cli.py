@@ -75,9 +75,11 @@ def test_rehearse_reports_an_unstable_user_id(project, capsys, tmp_path):
     assert code == 1 and data["by_code"] == {"unstable-user-id": 2}
 
 
-def test_debug_says_plainly_that_javascript_cannot_be_stepped_yet(project, capsys):
-    code, _, err = cli(capsys, "debug", str(project.root), "login", "--input", ALICE)
-    assert code == 2 and "step debugger runs Python scripts only" in err and "\n" not in err.strip()
+def test_debug_steps_the_javascript_login(project, capsys):
+    code, out, _ = cli(capsys, "debug", str(project.root), "login", "--input", ALICE, "--break", "9", "--json")
+    data = json.loads(out)
+    assert code == 0 and [(s["reason"], s["line"]) for s in data["stops"]] == [("breakpoint", 9)]
+    assert data["stops"][0]["locals"]["email"] == '"alice@example.com"' and data["run"]["outcome"] == "ok"
 
 
 def test_simulate_a_login_flow_of_a_javascript_project(project, capsys):

@@ -138,11 +138,41 @@ function startRun(msg) {
   run.mask = mask;
   channel.hold(false);
   if (msg.debug) {
-    run.failure = { stage: 'unsupported', error: { type: 'Unsupported', traceback: [],
-      message: 'the Node host has no step debugger yet: run the script and read its log, error frames and SQL' } };
-    finish(run, {});
+    startBridge(run, msg.debug).then(() => runScript(run, msg), (e) => {
+      run.failure = { stage: 'debug', error: { type: 'DebuggerUnavailable', traceback: [],
+        message: `the debugger could not attach: ${e && e.message}` } };
+      finish(run, {});
+    });
     return;
   }
+  runScript(run, msg);
+}
+
+// A debug run: the bridge worker (cdp-bridge.js) connects to the parent's debug socket, the
+// parent sets breakpoints through it, then says go. The worker never keeps the loop alive.
+function startBridge(run, debug) {
+  const { Worker } = require('worker_threads');
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(path.join(__dirname, 'cdp-bridge.js'), { workerData: { address: debug.address, token: debug.token } });
+    run.bridge = worker;
+    run.stopOnEntry = Boolean(debug.stop_on_entry);
+    worker.on('message', (m) => {
+      if (m === 'go') { worker.unref(); resolve(); } else if (m === 'gone') reject(new Error('the parent closed the debug socket'));
+    });
+    worker.on('error', reject);
+    worker.on('exit', () => reject(new Error('the bridge ended')));
+  });
+}
+
+// Stop on entry: a pause here, which the parent steps into the entry (this file is never shown).
+function enterPaused(entry, args) {
+  debugger; // eslint-disable-line no-debugger
+  return entry.apply(undefined, args);
+}
+
+function runScript(run, msg) {
+  const ctx = run.ctx;
+  const mask = run.mask;
   try { store.beginRun(ctx); } catch (e) { process.stderr.write(`module store: ${e && e.message}\n`); }
 
   let entry;
@@ -185,7 +215,7 @@ function startRun(msg) {
   };
   const args = [...(msg.arguments || []).map((a) => (a && typeof a === 'object' && 'value' in a ? a.value : a)), callback];
   try {
-    const value = entry.apply(undefined, args);
+    const value = run.stopOnEntry ? enterPaused(entry, args) : entry.apply(undefined, args);
     if (value && typeof value.then === 'function') {
       value.then((v) => { run.returned = toData(v); }, (e) => {
         if (!run.finished) { run.thrown = describeError(e, run.filename, mask); if (run.calls === 0) finish(run, {}); }
@@ -226,6 +256,7 @@ async function finish(run, { pending = false }) {
   if (run.finished) return;
   run.finished = true;
   if (run.grace) clearTimeout(run.grace);
+  if (run.bridge) { run.bridge.terminate(); run.bridge = null; } // detaches the debugger
   const duration = Math.round(Number(process.hrtime.bigint() - run.started) / 1e3) / 1e3;
   let stillPending = pending;
   if (run.ctx && run.failure === null) {
