@@ -33,7 +33,7 @@ from urllib.parse import unquote, urlparse
 from app.domain.sqlrules import trace_findings
 from app.engine.debug_session import DebugSession, DebugSessionError, Finished, Stop
 from app.engine.node import NodeError, node_settings
-from app.engine.node_child import MAX_FRAME, ChannelBroken, NodeChild, NodeStartError
+from app.engine.node_child import MAX_FRAME, ChannelBroken, NodeChild, NodeStartError, host_script
 from app.engine.node_report import decide
 from app.engine.node_runner import _ANSWERED_SLACK_S, _GRACE_S, NodeRunnerClient, _Events
 from app.engine.run_inputs import RunInputError, build_arguments, configuration_for
@@ -365,8 +365,9 @@ class JsDebugSession:
         index = user[0] if user else 0
         self._frames = frames
         frame = frames[index] if frames else {}
-        stack = [{"function": _function(f), "file": _path(f.get("url", "")), "line": _line(f),
-                  "library": f.get("url") != self._user_url} for f in frames]
+        stack = [{"index": i, "function": _function(f), "file": _path(f.get("url", "")), "line": _line(f),
+                  "library": f.get("url") != self._user_url}
+                 for i, f in enumerate(frames) if i >= index and not _is_host(f.get("url", ""))]
         stop = Stop(reason="exception" if exception else ("breakpoint" if params.get("hitBreakpoints") else "step"),
                     file=_path(frame.get("url", "")), line=_line(frame), function=_function(frame), stack=stack,
                     exception={"type": "Error", "message": _mask_text(_repr(params.get("data") or {}), self._secrets)}
@@ -585,6 +586,14 @@ def _listen() -> tuple[socket.socket, str | None, str]:
         listener.bind(address)
     listener.listen(1)
     return listener, folder, address
+
+
+_HOST_URL = host_script().parent.as_uri() + "/"
+
+
+def _is_host(url: str) -> bool:
+    """A frame of our own host (host.js, loader.js, ...; not the module store's modules)."""
+    return url.startswith(_HOST_URL) and "/node_modules/" not in url and "/store/" not in url[len(_HOST_URL):]
 
 
 def _path(url: str) -> str:
