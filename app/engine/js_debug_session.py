@@ -102,8 +102,8 @@ class JsDebugSession:
               break_on_uncaught: bool = True, watches: Iterable[str] = (), commit: bool = False,
               timeout: float | None = None, source: str | None = None, database: str | None = None,
               on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
-        """As DebugSession.start. `step_into_libraries` and `break_on_callback_error` are not
-        supported for JavaScript yet (ignored)."""
+        """As DebugSession.start. `step_into_libraries` is not supported for JavaScript yet
+        (ignored): stepping always skips Node internals, the module store and the host."""
         if self.state != "new":
             raise DebugSessionError("a DebugSession runs once; make a new one")
         client = self.client
@@ -144,7 +144,8 @@ class JsDebugSession:
                 "arguments": [{"name": n, "value": v} for n, v in positional], "commit": bool(commit),
                 "configuration": dict(config.values), "secrets": sorted(self._secrets), "database_url": url,
                 "limits": {"timeout_s": self._timeout, "log_bytes": client.log_cap},
-                "debug": {"address": address, "token": token, "stop_on_entry": bool(stop_on_entry)},
+                "debug": {"address": address, "token": token, "stop_on_entry": bool(stop_on_entry),
+                          "break_on_callback_error": bool(break_on_callback_error)},
             }
             self._events = _Events(self._message["run"], client.log_cap + _PARENT_LOG_SLACK, self._secrets,
                                    self._forward)
@@ -353,6 +354,10 @@ class JsDebugSession:
         user = [i for i, f in enumerate(frames) if f.get("url") == self._user_url]
         reason = params.get("reason")
         exception = reason in ("exception", "promiseRejection")
+        callback_error = bool(frames and user and frames[0].get("functionName") == "pauseOnCallbackError"
+                              and _is_host(frames[0].get("url", "")))
+        if callback_error:
+            exception, params = True, {**params, "data": {"type": "string", "value": "callback(error)"}}
         if not exception and (not frames or frames[0].get("url") != self._user_url):
             if self._entering > 0:  # stop on entry: from the host's pause into the entry's first line
                 self._entering -= 1
@@ -374,6 +379,9 @@ class JsDebugSession:
                     if exception else None)
         self.state = "paused"
         self._stop_frame = index
+        if callback_error:  # what the script passed: `err` of the host's callback (frame 1)
+            err = self.evaluate("err", 1)
+            stop.exception = {"type": "CallbackError", "message": err.get("repr") or err.get("error", "")}
         stop.variables = self.variables(index)
         if self._watches:
             stop.watches = self.watches(self._watches, index)

@@ -152,3 +152,4 @@ def test_human_output_names_each_stop(project, capsys):
     out = capsys.readouterr().out
     assert code == 0 and out.startswith("stop 1: breakpoint at line 11 in getUser\n")
     assert 'wanted="alice@example.com"' in out
+

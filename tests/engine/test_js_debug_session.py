@@ -66,3 +66,22 @@ def test_close_while_paused_ends_the_run_and_the_container_serves_the_next_run(c
     session.close()
     assert session.state == "finished" and session.result.error["type"] == "Stopped"
     assert client.run("login", ALICE).outcome == "ok"
+
+
+def test_break_on_callback_error_stops_at_the_scripts_call(tmp_path):
+    require_node()
+    p = make_js_project(tmp_path / "p", {"get_user": """\
+        function getUser(email, callback) {
+          const reason = 'no such user: ' + email;
+          return callback(new Error(reason));
+        }
+        """})
+    with RunnerClient(p, use_spare=False) as client:
+        session = JsDebugSession(client)
+        session.start("get_user", {"email": "x@y.org"}, break_on_callback_error=True)
+        stop = session.wait_stop()
+        assert (stop.reason, stop.line, stop.function) == ("exception", 3, "getUser")
+        assert stop.locals["reason"] == '"no such user: x@y.org"'
+        assert stop.exception["type"] == "CallbackError" and "no such user: x@y.org" in stop.exception["message"]
+        session.continue_()
+        assert session.wait_stop().result.outcome == "error"

@@ -156,12 +156,18 @@ function startBridge(run, debug) {
     const worker = new Worker(path.join(__dirname, 'cdp-bridge.js'), { workerData: { address: debug.address, token: debug.token } });
     run.bridge = worker;
     run.stopOnEntry = Boolean(debug.stop_on_entry);
+    run.breakOnCallbackError = Boolean(debug.break_on_callback_error);
     worker.on('message', (m) => {
       if (m === 'go') { worker.unref(); resolve(); } else if (m === 'gone') reject(new Error('the parent closed the debug socket'));
     });
     worker.on('error', reject);
     worker.on('exit', () => reject(new Error('the bridge ended')));
   });
+}
+
+// Break on callback(error): a pause here, which the parent shows at the script's call.
+function pauseOnCallbackError() {
+  debugger; // eslint-disable-line no-debugger
 }
 
 // Stop on entry: a pause here, which the parent steps into the entry (this file is never shown).
@@ -202,6 +208,7 @@ function runScript(run, msg) {
 
   const callback = function callback(err, value) {
     if (run.finished) return; // a late call: the run is over (the parent ignores it anyway)
+    if (run.breakOnCallbackError && err) pauseOnCallbackError();
     run.calls += 1;
     const where = callerLine(run.filename);
     channel.send({ // at once: a script that blocks right after answering still gets its answer out
