@@ -91,6 +91,8 @@ class JsDebugSession:
         self._watches: list[str] = []
         self._user_stop = False
         self._released = False
+        self._paused_at = 0.0
+        self._paused_s = 0.0  # time spent paused: not part of the run's duration
         self._stop_frame = 0
         self._lock = threading.Lock()
         self._on_event: Callable[[dict[str, Any]], None] | None = None
@@ -378,6 +380,7 @@ class JsDebugSession:
                     exception={"type": "Error", "message": _mask_text(_repr(params.get("data") or {}), self._secrets)}
                     if exception else None)
         self.state = "paused"
+        self._paused_at = time.monotonic()
         self._stop_frame = index
         if callback_error:  # what the script passed: `err` of the host's callback (frame 1)
             err = self.evaluate("err", 1)
@@ -396,9 +399,14 @@ class JsDebugSession:
             self._set_breakpoints(_breakpoints(breakpoints))
         if watches is not None:
             self._watches = [str(w) for w in watches]
-        self.state = "running"
+        self._running()
         with contextlib.suppress(OSError, AttributeError):  # the child died: wait_stop() reports it
             self._send_dbg({"type": "debug_command", "id": 0, "method": method, "params": {}})
+
+    def _running(self) -> None:
+        if self.state == "paused":
+            self._paused_s += time.monotonic() - self._paused_at
+        self.state = "running"
 
     def continue_(self, breakpoints: Iterable[Any] | None = None, watches: Iterable[str] | None = None) -> None:
         self._resume("Debugger.resume", breakpoints, watches)
@@ -418,7 +426,7 @@ class JsDebugSession:
             raise DebugSessionError(f"the script is {self.state}, not paused")
         self._cdp("Debugger.continueToLocation", {"location": {
             "scriptId": self._frames[0]["location"]["scriptId"], "lineNumber": int(line) - 1}})
-        self.state = "running"
+        self._running()
 
     def stop(self) -> None:
         """End the script: the container is killed (and replaced), the result says "stopped by the user"."""
@@ -426,7 +434,7 @@ class JsDebugSession:
         if self.state in ("paused", "running") and self._child is not None:
             self.client._stopping = True
             self._child.kill()
-            self.state = "running"
+            self._running()
 
     # -- inline requests while paused --------------------------------------------------------------
     def _paused_frame(self, frame: int) -> dict[str, Any]:
@@ -494,7 +502,8 @@ class JsDebugSession:
             events.log({"stream": "stderr", "text": line})
         result = RunResult(key, verdict.outcome, verdict.result, verdict.error,
                            [*verdict.findings, *events.findings], events.logs, events.sql,
-                           verdict.log_event, done.get("duration_ms"), bool(done.get("committed")))
+                           verdict.log_event, _minus(done.get("duration_ms"), self._paused_s),
+                           bool(done.get("committed")))
         if done.get("stuck") or done.get("exit"):
             client._replace()
         else:
@@ -579,6 +588,13 @@ def _breakpoints(items: Iterable[Any]) -> list[dict[str, Any]]:
             raise BreakpointError(f"a breakpoint needs a line number >= 1, not {item!r}")
         out[spec["line"]] = {"line": spec["line"], "condition": spec.get("condition") or None}
     return list(out.values())
+
+
+def _minus(duration_ms: Any, paused_s: float) -> Any:
+    """The run's duration without the time it spent paused."""
+    if not isinstance(duration_ms, int | float):
+        return duration_ms
+    return round(max(0.0, duration_ms - paused_s * 1000), 3)
 
 
 def _listen() -> tuple[socket.socket, str | None, str]:

@@ -57,6 +57,7 @@ def test_time_paused_does_not_count_against_the_limit(client):
     session.continue_()
     finished = session.wait_stop()
     assert isinstance(finished, Finished) and finished.result.outcome == "ok"
+    assert finished.result.duration_ms < 1500  # the 1.5 s paused are not the run's
 
 
 def test_close_while_paused_ends_the_run_and_the_container_serves_the_next_run(client):
