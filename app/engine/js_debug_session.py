@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from app.domain.hosted import decide
 from app.domain.sqlrules import trace_findings
 from app.engine.debug_session import DebugSession, DebugSessionError, Finished, Stop
 from app.engine.node import NodeError, node_settings
 from app.engine.node_child import MAX_FRAME, ChannelBroken, NodeChild, NodeStartError, host_script
-from app.engine.node_report import decide
 from app.engine.node_runner import _ANSWERED_SLACK_S, _GRACE_S, NodeRunnerClient, _Events
 from app.engine.run_inputs import RunInputError, build_arguments, configuration_for
 from app.engine.runner import (
@@ -495,15 +495,13 @@ class JsDebugSession:
         client, key, events = self.client, self._message["script"], self._events
         passwords = [a["value"] for a in self._message["arguments"]
                      if a["name"] in ("password", "new_password") and isinstance(a["value"], str) and a["value"]]
-        verdict = decide(self._kind, events.calls, done, self._message["filename"], timeout_s=self._timeout,
-                         secret_values=self._secrets, passwords=passwords,
-                         requires_username=client.project.requires_username)
-        for line in verdict.stderr:
-            events.log({"stream": "stderr", "text": line})
-        result = RunResult(key, verdict.outcome, verdict.result, verdict.error,
-                           [*verdict.findings, *events.findings], events.logs, events.sql,
-                           verdict.log_event, _minus(done.get("duration_ms"), self._paused_s),
-                           bool(done.get("committed")))
+        decision = decide(key, events.calls, done, timeout_s=self._timeout, secret_values=self._secrets,
+                          passwords=passwords, requires_username=client.project.requires_username)
+        for note in decision.notes:
+            events.log({"stream": "stderr", "text": note})
+        result = RunResult(key, decision.outcome, decision.result, decision.error,
+                           [*decision.findings, *events.findings], events.logs, events.sql,
+                           decision.log_event, _minus(decision.duration_ms, self._paused_s), decision.committed)
         if done.get("stuck") or done.get("exit"):
             client._replace()
         else:
