@@ -424,6 +424,10 @@ class JsDebugSession:
                       watches: Iterable[str] | None = None) -> None:
         if self.state != "paused":
             raise DebugSessionError(f"the script is {self.state}, not paused")
+        if breakpoints is not None:
+            self._set_breakpoints(_breakpoints(breakpoints))
+        if watches is not None:
+            self._watches = [str(w) for w in watches]
         self._cdp("Debugger.continueToLocation", {"location": {
             "scriptId": self._frames[0]["location"]["scriptId"], "lineNumber": int(line) - 1}})
         self._running()

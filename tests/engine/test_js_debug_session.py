@@ -86,3 +86,14 @@ def test_break_on_callback_error_stops_at_the_scripts_call(tmp_path):
         assert stop.exception["type"] == "CallbackError" and "no such user: x@y.org" in stop.exception["message"]
         session.continue_()
         assert session.wait_stop().result.outcome == "error"
+
+
+def test_run_to_cursor_stops_on_that_line(client):
+    session = JsDebugSession(client)
+    session.start("login", ALICE, [6])
+    assert session.wait_stop().line == 6
+    session.run_to_cursor(9)
+    stop = session.wait_stop()
+    assert isinstance(stop, Stop) and (stop.line, stop.function) == (9, "login") and "hash" in stop.locals
+    session.continue_()
+    assert session.wait_stop().result.outcome == "ok"
