@@ -98,3 +98,20 @@ def make_window(qtbot):
         window.controller.shutdown()
         window.autosave_timer.stop()
         window.deleteLater()
+
+
+@pytest.fixture
+def close_opened():
+    """Windows a test opened besides its own (File → Open reproduction bundle, Open Deploy CLI
+    export…) are closed at the end, their unsaved edits dropped so closing never prompts."""
+    from app.ui.main_window import MainWindow
+
+    before = list(MainWindow.open_windows)
+    yield
+    for window in [w for w in MainWindow.open_windows if w not in before]:
+        for doc in window.docs.values():
+            doc.editor.document().setModified(False)
+        window.close()
+        window.controller.shutdown()
+        window.autosave_timer.stop()
+        window.deleteLater()

@@ -5,28 +5,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from app.ui import deploy_actions
-from app.ui.main_window import MainWindow
 from tests.deploy_support import tree, write_directory_export
 
 LOG = ("2026-11-24T10:00:00Z Request to Webtask exceeded allowed execution time\n"
        + json.dumps({"date": "2026-11-24T10:02:12Z", "type": "fp", "connection": "legacy-users",
                      "user_name": "alice@example.com", "log_id": "90"}) + "\n")
 
-
-@pytest.fixture
-def close_opened():
-    before = list(MainWindow.open_windows)
-    yield
-    for window in [w for w in MainWindow.open_windows if w not in before]:
-        for doc in window.docs.values():
-            doc.editor.document().setModified(False)
-        window.close()
-        window.controller.shutdown()
-        window.autosave_timer.stop()
-        window.deleteLater()
 
 
 def test_a_pasted_tenant_log_is_explained_and_runs_as_a_dry_run(make_window, project, qtbot):

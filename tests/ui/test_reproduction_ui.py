@@ -6,8 +6,6 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from app.domain.project import load_project
 from app.engine import trust
 from app.ui import theme
@@ -33,19 +31,6 @@ CUSTOMER_TRACE = """Traceback (most recent call last):
 AttributeError: 'Row' object has no attribute 'nickname'
 """
 
-
-@pytest.fixture
-def close_opened():
-    """Windows opened by File → Open reproduction bundle are closed at the end."""
-    before = list(MainWindow.open_windows)
-    yield
-    for window in [w for w in MainWindow.open_windows if w not in before]:
-        for doc in window.docs.values():
-            doc.editor.document().setModified(False)
-        window.close()
-        window.controller.shutdown()
-        window.autosave_timer.stop()
-        window.deleteLater()
 
 
 def export(window, qtbot, out, **options):
