@@ -56,4 +56,5 @@ def test_the_repr_of_the_secret_in_a_trace_is_masked(tmp_path):
     export_bundle(p, out, script="login", trace=trace)
     with zipfile.ZipFile(out) as z:
         everything = b"".join(z.read(n) for n in z.namelist()).decode("utf-8")
+    everything = everything.replace(str(tmp_path), "<tmp>")  # a path may hold pytest's …/pytest-42N/…
     assert "rd-é-42" not in everything and "-42" not in everything and "KeyError: '****'" in everything
