@@ -22,15 +22,14 @@ from app.domain.sqlrules import trace_findings
 from app.engine.node import NodeError, NodeRuntime, find_node, node_settings, version_notice
 from app.engine.node_child import ChannelBroken, NodeChild, NodeStartError
 from app.engine.run_inputs import build_arguments, configuration_for
+from app.engine.run_result import EventCollector
 from app.engine.runner import (
-    _MAX_SQL,
     _PARENT_LOG_SLACK,
     RunnerClient,
     RunResult,
     _dedupe,
     _elapsed,
     _mask_data,
-    _mask_text,
     _masked,
     _stopped,
 )
@@ -264,65 +263,23 @@ class NodeRunnerClient(RunnerClient):
                          duration_ms=_elapsed(started))
 
 
-class _Events:
-    """A run's streamed events: logs and SQL kept (capped, masked), calls and findings collected."""
+class _Events(EventCollector):
+    """The run's events as every host's (app/engine/run_result.EventCollector), with the host's
+    findings made Findings of the run's script (masked) as they arrive."""
 
     def __init__(self, run_id: int, log_limit: int, secrets: frozenset[str],
                  on_event: Callable[[dict[str, Any]], None] | None):
-        self.run_id = run_id
-        self.log_limit = log_limit
-        self.secrets = secrets
-        self.on_event = on_event
-        self.logs: list[dict[str, str]] = []
-        self.sql: list[dict[str, Any]] = []
-        self.calls: list[dict[str, Any]] = []
-        self.findings: list[Finding] = []
-        self.log_size = 0
+        super().__init__(run_id, log_limit, secrets, on_event)
         self.key = ""
 
     def take(self, message: dict[str, Any]) -> dict[str, Any] | None:
-        batch = message.get("events") if message.get("type") == "batch" else [message]
-        done = None
-        for event in batch or ():
-            if not isinstance(event, dict) or event.get("run") != self.run_id:
-                continue  # a late event of an earlier run
-            t = event.get("type")
-            if t == "log":
-                self.log(event)
-            elif t == "sql":
-                self._sql(event)
-            elif t == "call":
-                self.calls.append(event)  # unmasked: the profile checks look for secrets in it; the result is masked
-            elif t == "finding":
-                self.findings.append(host_finding(_mask_data(event, self.secrets), self.key))
-            elif t == "done":
-                done = event
+        seen = len(self.findings)
+        done = super().take(message)
+        self.findings[seen:] = [host_finding(_mask_data(f, self.secrets), self.key) for f in self.findings[seen:]]
         return done
 
-    def _emit(self, event: dict[str, Any]) -> None:
-        if self.on_event is None:
-            return
-        try:
-            self.on_event(event)
-        except Exception:  # noqa: BLE001 - the GUI's problem must not end the user's run
-            self.on_event = None
-
     def log(self, event: dict[str, Any]) -> None:
-        text = str(event.get("text", ""))
-        self.log_size += len(text) + 1
-        if self.log_size > self.log_limit:
-            return
-        line = {"stream": str(event.get("stream", "stdout")), "text": _mask_text(text, self.secrets)}
-        self.logs.append(line)
-        self._emit({"type": "log", **line})
-
-    def _sql(self, event: dict[str, Any]) -> None:
-        if len(self.sql) >= _MAX_SQL:
-            return
-        entry = _mask_data({k: event.get(k) for k in ("statement", "params", "duration_ms", "rows", "error")},
-                           self.secrets)
-        self.sql.append(entry)
-        self._emit({"type": "sql", **entry})
+        self.note(str(event.get("stream", "stdout")), str(event.get("text", "")))
 
 
 class NodeSparePool(SparePool):

@@ -67,7 +67,7 @@ class EventCollector:
         events = message.get("events") if message.get("type") == "batch" else [message]
         done = None
         for event in events or ():
-            if event.get("run") != self.run_id:
+            if not isinstance(event, dict) or event.get("run") != self.run_id:
                 continue
             kind = event.get("type")
             if kind == "log":
